@@ -1,0 +1,1 @@
+//! Huawei Cloud API authentication (work in progress).

@@ -1,0 +1,1 @@
+//! Loopback MRS server (work in progress).

@@ -1,0 +1,176 @@
+//! Loading the spec: YAML syntax, `$ref` targets and the OpenAPI shape are
+//! checked here, before anything else looks at it, and every error names the
+//! file and the place.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+/// A spec that parsed, whose references all resolve and whose operations
+/// all carry a unique `operationId`.
+pub struct Spec {
+    /// The spec as plain JSON, for checks that walk the document.
+    pub json: Value,
+    /// The same document, typed.
+    pub openapi: openapiv3::OpenAPI,
+}
+
+/// Reads and parses the spec at `path`; `shown` is the name to print for it.
+pub fn load(path: &Path, shown: &str) -> Result<Spec> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+    parse(&text, shown)
+}
+
+/// Parses spec text; `shown` names its origin in error messages.
+pub fn parse(text: &str, shown: &str) -> Result<Spec> {
+    let json: Value = serde_yaml::from_str(text).map_err(|err| match err.location() {
+        Some(at) => anyhow!(
+            "{shown}:{}:{}: invalid YAML: {err}",
+            at.line(),
+            at.column()
+        ),
+        None => anyhow!("{shown}: invalid YAML: {err}"),
+    })?;
+    if !json.is_object() {
+        bail!("{shown}: the document must be a mapping with `openapi`, `info` and `paths`");
+    }
+    check_refs(&json, shown)?;
+    let openapi: openapiv3::OpenAPI =
+        serde_path_to_error::deserialize(&json).map_err(|err| {
+            anyhow!(
+                "{shown}: at `{}`: not a valid OpenAPI 3.0 document: {}",
+                err.path(),
+                err.inner()
+            )
+        })?;
+    check_operation_ids(&openapi, shown)?;
+    Ok(Spec { json, openapi })
+}
+
+/// Every `$ref` must point at a place inside this document.
+fn check_refs(json: &Value, shown: &str) -> Result<()> {
+    let mut problems = Vec::new();
+    walk(json, &mut String::new(), &mut |at, value| {
+        if let Some(Value::String(target)) = value.get("$ref") {
+            match target.strip_prefix('#') {
+                Some(pointer) if json.pointer(pointer).is_some() => {}
+                Some(_) => problems.push(format!(
+                    "{shown}: at `{at}`: `$ref: {target}` points at nothing in this document"
+                )),
+                None => problems.push(format!(
+                    "{shown}: at `{at}`: `$ref: {target}` is not a local reference (`#/...`); \
+                     the spec must be self-contained"
+                )),
+            }
+        }
+    });
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!(problems.join("\n"))
+    }
+}
+
+/// Every operation needs an `operationId`, unique in the document: the
+/// generated method is named after it.
+fn check_operation_ids(openapi: &openapiv3::OpenAPI, shown: &str) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    let mut problems = Vec::new();
+    for (path, method, operation) in openapi.operations() {
+        let place = format!("{shown}: at `paths.{path}.{method}`");
+        match &operation.operation_id {
+            None => problems.push(format!("{place}: the operation has no operationId")),
+            Some(id) if id.trim().is_empty() => {
+                problems.push(format!("{place}: the operationId is empty"))
+            }
+            Some(id) if !seen.insert(id.clone()) => problems.push(format!(
+                "{place}: operationId `{id}` is used by another operation too"
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!(problems.join("\n"))
+    }
+}
+
+/// Calls `visit` with every object of the document and its dotted location.
+pub fn walk(value: &Value, at: &mut String, visit: &mut dyn FnMut(&str, &Value)) {
+    match value {
+        Value::Object(map) => {
+            visit(at, value);
+            for (key, child) in map {
+                let len = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(key);
+                walk(child, at, visit);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("[{index}]"));
+                walk(child, at, visit);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Encodes one key as a JSON-pointer token.
+pub fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n";
+
+    #[test]
+    fn accepts_a_minimal_spec() {
+        parse(MINIMAL, "min.yaml").unwrap();
+    }
+
+    #[test]
+    fn yaml_errors_name_file_line_and_column() {
+        let err = parse("openapi: 3.0.3\ninfo: [\n", "bad.yaml").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.starts_with("bad.yaml:"), "{msg}");
+        assert!(msg.contains("invalid YAML"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_refs_are_named_with_their_place() {
+        let text = format!(
+            "{MINIMAL}components:\n  schemas:\n    A:\n      $ref: '#/components/schemas/Missing'\n"
+        );
+        let msg = format!("{:#}", parse(&text, "s.yaml").unwrap_err());
+        assert!(msg.contains("s.yaml: at `components.schemas.A`"), "{msg}");
+        assert!(msg.contains("#/components/schemas/Missing"), "{msg}");
+    }
+
+    #[test]
+    fn missing_and_duplicate_operation_ids_are_named() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n    put:\n      operationId: X\n      responses: {'200': {description: ok}}\n  /b:\n    get:\n      operationId: X\n      responses: {'200': {description: ok}}\n";
+        let msg = format!("{:#}", parse(text, "s.yaml").unwrap_err());
+        assert!(msg.contains("`paths./a.get`: the operation has no operationId"), "{msg}");
+        assert!(msg.contains("`paths./b.get`: operationId `X` is used by another"), "{msg}");
+    }
+
+    #[test]
+    fn shape_errors_name_the_path() {
+        let text = "openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n";
+        let msg = format!("{:#}", parse(text, "s.yaml").unwrap_err());
+        assert!(msg.contains("s.yaml: at `info`"), "{msg}");
+    }
+}
