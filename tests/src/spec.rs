@@ -1,0 +1,89 @@
+//! The project's OpenAPI spec, read as plain JSON, for tests that take their
+//! inputs and expectations from it.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// The spec, parsed.
+pub fn load() -> Value {
+    let path = workspace_root().join("spec/mrs-iam-sync.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Follows a local `$ref`.
+pub fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#');
+            let target = spec
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+            resolve(spec, target)
+        }
+        None => value,
+    }
+}
+
+/// One operation of the spec.
+pub struct Operation<'a> {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub value: &'a Value,
+}
+
+/// Every operation, in document order.
+pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
+    let mut found = Vec::new();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                found.push(Operation {
+                    id: id.to_owned(),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    value: op,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The examples of a media-type object: `(name, value)` pairs.
+pub fn media_examples(spec: &Value, media: &Value) -> Vec<(String, Value)> {
+    let mut found = Vec::new();
+    if let Some(example) = media.get("example") {
+        found.push(("example".to_owned(), example.clone()));
+    }
+    for (name, example) in media
+        .get("examples")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(value) = resolve(spec, example).get("value") {
+            found.push((name.clone(), value.clone()));
+        }
+    }
+    found
+}
+
+/// The example value of a component parameter, e.g. `ProjectIdPath`.
+pub fn parameter_example(spec: &Value, name: &str) -> String {
+    spec["components"]["parameters"][name]["example"]
+        .as_str()
+        .unwrap_or_else(|| panic!("parameter {name} has no string example"))
+        .to_owned()
+}
