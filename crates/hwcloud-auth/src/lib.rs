@@ -1,1 +1,90 @@
-//! Huawei Cloud API authentication (work in progress).
+//! Huawei Cloud API authentication for the MRS client: `SDK-HMAC-SHA256` request signing
+//! byte-identical with the official SDK, credentials and their provider chain, and the
+//! MRS region → endpoint table.
+//!
+//! The generated client calls [`Credentials::authorize`] on every attempt of every request
+//! (from progenitor's `ClientHooks::exec`). Everything works on [`http`] types and is pure:
+//! the signer does no I/O and reads no clock (the caller passes `now`, usually from a
+//! [`Clock`]). Only [`Credentials::from_profile_file`] / [`Credentials::from_chain`] read a
+//! file, and only [`Environment::process`] reads the process environment.
+//!
+//! * [`sign`], [`canonical_request`], [`string_to_sign`], [`format_sdk_date`]: the signature
+//!   (see the [`signer`] module for every rule and where it follows the official signer);
+//! * [`Credentials`]: permanent AK/SK, temporary AK/SK + security token, or an IAM token;
+//!   [`Credentials::from_chain`] reads `HUAWEICLOUD_SDK_*` variables, then
+//!   `~/.huaweicloud/credentials`;
+//! * [`resolve_endpoint`], [`normalize_endpoint`], [`REGIONS`]: where to send requests;
+//! * [`Secret`]: secrets never show up in `Debug`, `Display` or error messages, and are
+//!   zeroed when dropped.
+//!
+//! # Example
+//!
+//! Authorize a request to MRS with AK/SK (the published MRS example of the signing guide):
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use http::{HeaderMap, HeaderValue, Method, Uri};
+//! use hwcloud_auth::{Clock, Credentials, Environment, FixedClock, resolve_endpoint};
+//!
+//! let endpoint = resolve_endpoint("cn-north-4", &Environment::from_vars([("HOME", "/nonexistent")]))?;
+//! let uri: Uri = format!("{endpoint}/v2/proj123/clusters/cid-1/iam-sync").parse()?;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("content-type", HeaderValue::from_static("application/json"));
+//!
+//! let credentials = Credentials::permanent("AKEXAMPLE", "SKEXAMPLE");
+//! // 2024-01-02T03:04:05Z; a real client uses `SystemClock`.
+//! let clock = FixedClock::new(UNIX_EPOCH + Duration::from_secs(1_704_164_645));
+//! credentials.authorize(&Method::GET, &uri, &mut headers, b"", clock.now())?;
+//!
+//! assert_eq!(headers["x-sdk-date"], "20240102T030405Z");
+//! assert_eq!(headers["host"], "mrs.cn-north-4.myhuaweicloud.com");
+//! assert_eq!(
+//!     headers["authorization"],
+//!     "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=content-type;host;x-sdk-date, \
+//!      Signature=ed01d7acc0e910891881326c1782859509ac364498d69efaaa729b834aedaa02"
+//! );
+//! // Secrets stay hidden.
+//! assert!(!format!("{credentials:?}").contains("SKEXAMPLE"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Loading credentials the way the official SDK does:
+//!
+//! ```
+//! use hwcloud_auth::{CredentialSource, Credentials, Environment};
+//! let env = Environment::from_vars([
+//!     ("HUAWEICLOUD_SDK_AK", "AKEXAMPLE"),
+//!     ("HUAWEICLOUD_SDK_SK", "SKEXAMPLE"),
+//!     ("HUAWEICLOUD_SDK_PROJECT_ID", "proj123"),
+//! ]);
+//! let (credentials, source) = Credentials::from_chain(&env)?;
+//! assert_eq!(source, CredentialSource::Environment);
+//! assert_eq!(credentials.project_id(), Some("proj123"));
+//!
+//! let partial = Environment::from_vars([("HUAWEICLOUD_SDK_AK", "AKEXAMPLE")]);
+//! assert_eq!(
+//!     Credentials::from_chain(&partial).unwrap_err().to_string(),
+//!     "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not (environment)"
+//! );
+//! # Ok::<(), hwcloud_auth::CredentialsError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod credentials;
+pub mod region;
+pub mod secret;
+pub mod signer;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use credentials::{CredentialSource, Credentials, CredentialsError, Environment};
+pub use region::{
+    EndpointError, REGIONS, Region, normalize_endpoint, region_override_var, resolve_endpoint,
+};
+pub use secret::Secret;
+pub use signer::{SignError, canonical_request, format_sdk_date, sign, string_to_sign};
+
+/// The `http` crate this API is written against.
+pub use http;
