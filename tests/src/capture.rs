@@ -101,6 +101,11 @@ impl CaptureServer {
         format!("http://{}", self.addr)
     }
 
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// The port, for redaction in snapshots.
     pub fn port(&self) -> u16 {
         self.addr.port()

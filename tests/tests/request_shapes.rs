@@ -1,9 +1,11 @@
 //! For every operation of the spec, the exact request the generated client
-//! sends for the spec's example inputs, captured at a loopback server.
+//! sends for the spec's example inputs, captured at a loopback server: with
+//! pinned credentials and clock, every header is locked down, the
+//! `Authorization` signature included (and verified independently).
 
-use mrs_iam_sync::{Client, Runtime, types};
+use mrs_iam_sync::{Client, types};
 use mrs_iam_sync_tests::capture::{CannedResponse, CaptureServer, CapturedRequest};
-use mrs_iam_sync_tests::spec;
+use mrs_iam_sync_tests::{independent_signature, pinned, spec};
 use serde_json::{Value, json};
 
 /// Sends `operation` with the example inputs; returns what the server saw.
@@ -115,7 +117,10 @@ fn shape(request: &CapturedRequest, port: u16) -> Value {
 async fn every_operation_sends_the_expected_request() {
     let spec = spec::load();
     let server = CaptureServer::start(CannedResponse::json(200, "{}")).await;
-    let client = Client::new(&server.base_url(), Runtime::default());
+    let client = pinned::client(
+        server.addr(),
+        &spec::parameter_example(&spec, "ProjectIdPath"),
+    );
     let operations = spec::operations(&spec);
     assert_eq!(operations.len(), 5);
     for operation in &operations {
@@ -137,6 +142,8 @@ async fn every_operation_sends_the_expected_request() {
         };
         for (suffix, body) in bodies {
             let request = send(&client, &server, operation, &spec, body).await;
+            independent_signature::verify(&request, pinned::AK, pinned::SK)
+                .unwrap_or_else(|err| panic!("{}{suffix}: {err}", operation.id));
             insta::assert_json_snapshot!(
                 format!("request_{}{suffix}", operation.id),
                 shape(&request, server.port())

@@ -1,17 +1,143 @@
-//! The hand-written runtime behind every generated operation: progenitor
-//! calls it through [`ClientHooks`] before and around each request.
+//! The hand-written runtime behind every generated operation. progenitor
+//! calls it through [`ClientHooks`]: `pre` shapes each request like the
+//! official SDK's, `exec` signs, sends and retries each attempt.
 
-use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::Client;
+use bytes::Bytes;
+use hwcloud_auth::{Clock, Credentials, SystemClock};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use tokio::time::Instant;
+use tracing::Instrument;
 
-/// Per-client runtime state handed to the generated [`Client`].
-#[derive(Clone, Debug, Default)]
-pub struct Runtime {}
+use crate::body::{BodyTooLarge, Limited, normalize_error_body};
+use crate::error::request_id_header;
+use crate::retry::{
+    DeadlineExceeded, RetryPolicy, Timeouts, is_idempotent, is_retryable_status, may_retry_error,
+    retry_after,
+};
+use crate::{Client, types};
 
-/// What the official SDK sends for a JSON request body.
+/// The default limit on a response body: MRS answers are a few hundred bytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Per-client runtime state handed to the generated [`Client`]: credentials,
+/// clock, retry policy, timeouts. Cheap to clone.
+///
+/// [`Runtime::default()`] sends unsigned requests with the default policies,
+/// which suits a loopback test server; real clients come from
+/// [`Client::builder`](crate::Client::builder).
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    credentials: Option<Credentials>,
+    project_id: Option<types::ProjectId>,
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    max_response_bytes: usize,
+    user_agent: HeaderValue,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        RuntimeParts::default().build()
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        f.debug_struct("Runtime")
+            // Credentials' Debug never shows a secret.
+            .field("credentials", &shared.credentials)
+            .field("project_id", &shared.project_id)
+            .field("clock", &shared.clock)
+            .field("retry", &shared.retry)
+            .field("timeouts", &shared.timeouts)
+            .field("max_response_bytes", &shared.max_response_bytes)
+            .finish()
+    }
+}
+
+/// Everything a [`Runtime`] is made of; the client builder fills it in.
+pub(crate) struct RuntimeParts {
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) project_id: Option<types::ProjectId>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl Default for RuntimeParts {
+    fn default() -> Self {
+        Self {
+            credentials: None,
+            project_id: None,
+            clock: Arc::new(SystemClock),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl RuntimeParts {
+    pub(crate) fn build(self) -> Runtime {
+        // The generated `Client::new` builds its HTTP client right after its
+        // runtime: with the provider in place first, it cannot panic.
+        #[cfg(feature = "rustls")]
+        crate::client_builder::install_crypto_provider();
+        Runtime {
+            shared: Arc::new(Shared {
+                credentials: self.credentials,
+                project_id: self.project_id,
+                clock: self.clock,
+                retry: self.retry,
+                timeouts: self.timeouts,
+                max_response_bytes: self.max_response_bytes,
+                user_agent: HeaderValue::from_static(concat!(
+                    "mrs-iam-sync-rust/",
+                    env!("CARGO_PKG_VERSION")
+                )),
+            }),
+        }
+    }
+}
+
+impl Runtime {
+    /// The project the client works in, when one is configured.
+    pub fn project_id(&self) -> Option<&types::ProjectId> {
+        self.shared.project_id.as_ref()
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
+    }
+
+    /// The timeouts.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.shared.timeouts
+    }
+
+    /// Whether requests are signed or carry a token.
+    pub fn is_authenticated(&self) -> bool {
+        self.shared.credentials.is_some()
+    }
+}
+
+/// What the official SDK sends as the content type of a JSON body, and of a
+/// request without one.
 const JSON_BODY_CONTENT_TYPE: &str = "application/json;charset=utf-8";
+const NO_BODY_CONTENT_TYPE: &str = "application/json";
 
 impl ClientHooks<Runtime> for Client {
     async fn pre<E>(
@@ -19,22 +145,241 @@ impl ClientHooks<Runtime> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        shape_like_official_sdk(request);
+        let has_body = request.body().is_some();
+        let headers = request.headers_mut();
+        // progenitor's `api-version` means nothing to MRS; the official SDK
+        // states the content type on every request.
+        headers.remove("api-version");
+        let content_type = if has_body {
+            JSON_BODY_CONTENT_TYPE
+        } else {
+            NO_BODY_CONTENT_TYPE
+        };
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(USER_AGENT, self.inner().shared.user_agent.clone());
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::info_span!(
+            "mrs_iam_sync.call",
+            operation = info.operation_id,
+            method = %request.method(),
+        );
+        send_with_retries(self.client(), &self.inner().shared, request)
+            .instrument(span)
+            .await
     }
 }
 
-/// Makes a generated request look like one from the official SDK: the
-/// `api-version` header progenitor adds means nothing to MRS, and the SDK
-/// states the content type on every request.
-fn shape_like_official_sdk(request: &mut reqwest::Request) {
-    let has_body = request.body().is_some();
-    let headers = request.headers_mut();
-    headers.remove("api-version");
-    let content_type = if has_body {
-        JSON_BODY_CONTENT_TYPE
-    } else {
-        "application/json"
+/// Sends `request`, signing each attempt afresh, retrying per the policy
+/// (see [`crate::retry`]) within the call's deadline.
+async fn send_with_retries(
+    http: &reqwest::Client,
+    shared: &Shared,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let started = Instant::now();
+    let deadline = started + shared.timeouts.total;
+    let idempotent = is_idempotent(request.method());
+    let mut original = Some(request);
+    let mut attempt: u32 = 1;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(error_carrying(DeadlineExceeded {
+                total: shared.timeouts.total,
+            })
+            .await);
+        }
+        // Bodies here are buffered JSON, so a clone exists; without one the
+        // original goes out as the last attempt.
+        let cloned = original.as_ref().and_then(reqwest::Request::try_clone);
+        let can_retry = cloned.is_some() && attempt < shared.retry.max_attempts;
+        let Some(mut outgoing) = cloned.or_else(|| original.take()) else {
+            return Err(error_carrying(DeadlineExceeded {
+                total: shared.timeouts.total,
+            })
+            .await);
+        };
+        if let Err(err) = authorize(shared, &mut outgoing) {
+            return Err(error_carrying(err).await);
+        }
+        let attempt_limit = shared.timeouts.attempt.min(remaining);
+        *outgoing.timeout_mut() = Some(attempt_limit);
+
+        let sent_at = Instant::now();
+        let result = http.execute(outgoing).await;
+        let latency_ms = sent_at.elapsed().as_millis() as u64;
+
+        let delay = match &result {
+            Ok(response) => {
+                let status = response.status();
+                let request_id = request_id_header(response.headers());
+                tracing::debug!(
+                    attempt,
+                    status = status.as_u16(),
+                    request_id = request_id.as_deref().unwrap_or(""),
+                    latency_ms,
+                    "attempt answered"
+                );
+                if can_retry && idempotent && is_retryable_status(status) {
+                    Some(delay_for(shared, attempt, response))
+                } else {
+                    None
+                }
+            }
+            Err(err) => {
+                tracing::debug!(attempt, latency_ms, error = %err, "attempt failed");
+                if can_retry && may_retry_error(err, idempotent) {
+                    Some(shared.retry.backoff(attempt + 1, fastrand::f64()))
+                } else {
+                    None
+                }
+            }
+        };
+        match delay {
+            Some(delay) if Instant::now() + delay < deadline => {
+                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                drop(result);
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            _ => {
+                return match result {
+                    Ok(response) => Ok(finish(response, shared.max_response_bytes).await),
+                    // The attempt ran into the call's deadline rather than
+                    // its own limit: say so.
+                    Err(err) if err.is_timeout() && attempt_limit < shared.timeouts.attempt => {
+                        Err(error_carrying(DeadlineExceeded {
+                            total: shared.timeouts.total,
+                        })
+                        .await)
+                    }
+                    Err(err) => Err(err),
+                };
+            }
+        }
+    }
+}
+
+/// The wait before the next attempt: `Retry-After` on 429 and 503, else
+/// jittered exponential backoff.
+fn delay_for(shared: &Shared, attempt: u32, response: &reqwest::Response) -> Duration {
+    let status = response.status().as_u16();
+    let asked = (status == 429 || status == 503)
+        .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| retry_after(value, shared.clock.now()));
+    asked.unwrap_or_else(|| shared.retry.backoff(attempt + 1, fastrand::f64()))
+}
+
+/// Adds the credentials' headers (and signature) with the clock's time.
+fn authorize(
+    shared: &Shared,
+    request: &mut reqwest::Request,
+) -> Result<(), hwcloud_auth::SignError> {
+    let Some(credentials) = &shared.credentials else {
+        return Ok(());
     };
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let uri: http::Uri = request
+        .url()
+        .as_str()
+        .parse()
+        .map_err(|_| hwcloud_auth::SignError::MissingHost)?;
+    // Take the headers out so that the body can be borrowed meanwhile.
+    let mut headers = std::mem::take(request.headers_mut());
+    let body = request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .unwrap_or_default();
+    let signed = credentials.authorize(
+        request.method(),
+        &uri,
+        &mut headers,
+        body,
+        shared.clock.now(),
+    );
+    *request.headers_mut() = headers;
+    signed
+}
+
+/// Applies the response size limit, and rewrites error bodies into the
+/// spec's error schema (see [`normalize_error_body`]) so that the generated
+/// code decodes every error answer and keeps its status and headers.
+async fn finish(mut response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let status = response.status();
+    let version = response.version();
+    let mut headers = std::mem::take(response.headers_mut());
+    let declared = response.content_length();
+    let body = if declared.is_some_and(|length| length > limit as u64) {
+        // Refuse without reading it.
+        reqwest::Body::wrap_stream(Failing(Some(Box::new(BodyTooLarge { limit }))))
+    } else if status.is_client_error() || status.is_server_error() {
+        let raw = read_bounded(&mut response, limit).await;
+        let normalized = normalize_error_body(
+            status.as_u16(),
+            &raw,
+            request_id_header(&headers).as_deref(),
+        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(normalized.len()));
+        reqwest::Body::from(normalized)
+    } else {
+        reqwest::Body::wrap_stream(Limited::new(Box::pin(response.bytes_stream()), limit))
+    };
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    reqwest::Response::from(rebuilt)
+}
+
+/// Reads at most `limit` bytes of an error body; a broken or oversized
+/// body leaves what arrived, which the normaliser quotes.
+async fn read_bounded(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut raw = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(raw.len());
+        raw.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if raw.len() >= limit {
+            break;
+        }
+    }
+    raw
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A body stream that fails at once with the error it holds.
+struct Failing(Option<BoxError>);
+
+impl futures_core::Stream for Failing {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+/// `exec` may only fail with a `reqwest::Error`, which has no public
+/// constructor: reading a body that fails with `source` makes one that
+/// carries it, and [`crate::Error`] finds it again in the source chain.
+async fn error_carrying(source: impl std::error::Error + Send + Sync + 'static) -> reqwest::Error {
+    let body = reqwest::Body::wrap_stream(Failing(Some(Box::new(source))));
+    match reqwest::Response::from(http::Response::new(body))
+        .bytes()
+        .await
+    {
+        Err(err) => err,
+        Ok(_) => unreachable!("a body stream that fails yields no bytes"),
+    }
 }

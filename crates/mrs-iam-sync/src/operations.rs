@@ -1,0 +1,109 @@
+//! The operations in their short form: the project comes from the client,
+//! ids are checked before sending (naming the field and the rule), answers
+//! come back as plain values and failures as [`Error`].
+//!
+//! Each method is one generated operation underneath; the generated
+//! builders (`client.list_cluster_sync_task_status()...send()`) stay
+//! available for full control over every parameter.
+
+use progenitor_client::ClientInfo;
+
+use crate::error::{ConfigError, Error};
+use crate::{Client, ids, types};
+
+impl Client {
+    /// The project configured for this client.
+    pub fn project_id(&self) -> Option<&types::ProjectId> {
+        self.inner().project_id()
+    }
+
+    fn require_project(&self) -> Result<&types::ProjectId, Error> {
+        self.project_id().ok_or_else(|| {
+            ConfigError::Invalid(
+                "no project id: set HUAWEICLOUD_SDK_PROJECT_ID, `project_id` in the profile \
+                 file, or call .project_id(..) on the client builder"
+                    .into(),
+            )
+            .into()
+        })
+    }
+
+    /// ListClusterSyncTaskStatus: whether an IAM sync task is running on the
+    /// cluster now.
+    pub async fn is_synchronizing(&self, cluster_id: &str) -> Result<bool, Error> {
+        let cluster_id = ids::cluster_id(cluster_id)?;
+        let answer = self
+            .list_cluster_sync_task_status()
+            .project_id(self.require_project()?.clone())
+            .cluster_id(cluster_id)
+            .send()
+            .await?;
+        Ok(answer.into_inner().is_synchronizing)
+    }
+
+    /// ListClusterSyncStatus: whether the cluster has completed IAM
+    /// synchronization.
+    pub async fn is_synchronized(&self, cluster_id: &str) -> Result<bool, Error> {
+        let cluster_id = ids::cluster_id(cluster_id)?;
+        let answer = self
+            .list_cluster_sync_status()
+            .project_id(self.require_project()?.clone())
+            .cluster_id(cluster_id)
+            .send()
+            .await?;
+        Ok(answer.into_inner().is_synchronous)
+    }
+
+    /// ShowSyncIamUser: the users and groups synchronized to the cluster.
+    pub async fn synced_principals(
+        &self,
+        cluster_id: &str,
+    ) -> Result<types::SyncedIamPrincipals, Error> {
+        let cluster_id = ids::cluster_id(cluster_id)?;
+        let answer = self
+            .show_sync_iam_user()
+            .project_id(self.require_project()?.clone())
+            .cluster_id(cluster_id)
+            .send()
+            .await?;
+        Ok(answer.into_inner())
+    }
+
+    /// UpdateSyncIamUser: starts synchronizing users and groups (or all of
+    /// them with `is_all_sync`). Never resent once it may have reached the
+    /// service; see [`crate::retry`].
+    pub async fn start_sync(
+        &self,
+        cluster_id: &str,
+        request: &types::UpdateSyncIamUserRequest,
+    ) -> Result<types::SyncTaskAccepted, Error> {
+        let cluster_id = ids::cluster_id(cluster_id)?;
+        let answer = self
+            .update_sync_iam_user()
+            .project_id(self.require_project()?.clone())
+            .cluster_id(cluster_id)
+            .body(request.clone())
+            .send()
+            .await?;
+        Ok(answer.into_inner())
+    }
+
+    /// CancelSyncIamUser: removes synchronized users and groups (at most
+    /// 1000 of each per call).
+    pub async fn cancel_sync(
+        &self,
+        cluster_id: &str,
+        request: &types::CancelSyncIamUserRequest,
+    ) -> Result<types::SyncTaskAccepted, Error> {
+        let cluster_id = ids::cluster_id(cluster_id)?;
+        ids::check_cancel_request(request)?;
+        let answer = self
+            .cancel_sync_iam_user()
+            .project_id(self.require_project()?.clone())
+            .cluster_id(cluster_id)
+            .body(request.clone())
+            .send()
+            .await?;
+        Ok(answer.into_inner())
+    }
+}
