@@ -4,3 +4,8 @@ pub mod capture;
 pub mod independent_signature;
 pub mod pinned;
 pub mod spec;
+
+/// The README's Rust examples, compiled as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
