@@ -1,0 +1,143 @@
+//! `mrs-iam-sync-server`: run the loopback MRS IAM-sync server standalone.
+//!
+//! Prints `listening on http://HOST:PORT` as the first line on stdout, then
+//! logs one line per request on stderr. Stops on Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use mrs_iam_sync_server::{AccessKey, Config, DEMO_AK, Fault, Server, parse_duration};
+
+/// A loopback Huawei Cloud MRS IAM-synchronization server for tests and demos.
+///
+/// Without --ak/--sk it accepts the demo credentials of the library
+/// (DEMO_AK / DEMO_SK); without --cluster it knows the demo clusters.
+#[derive(Debug, Parser)]
+#[command(name = "mrs-iam-sync-server", version)]
+struct Args {
+    /// Address to listen on (loopback by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Accepted access key (with --sk); replaces the demo pair.
+    #[arg(long, requires = "sk")]
+    ak: Option<String>,
+    /// Secret key for --ak.
+    #[arg(long, requires = "ak")]
+    sk: Option<String>,
+    /// Accepted X-Auth-Token (repeatable); replaces the demo token.
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+    /// Known cluster id (repeatable); replaces the demo clusters.
+    #[arg(long = "cluster", value_name = "ID")]
+    clusters: Vec<String>,
+    /// How long a synchronization task runs (e.g. 200ms, 2s).
+    #[arg(long, value_parser = parse_duration)]
+    sync_duration: Option<Duration>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long)]
+    max_body_bytes: Option<usize>,
+    /// Inject a fault: kind[:count[:cluster]] with kind one of 500, 503,
+    /// 429[=SECS], delay=DURATION, malformed-json, html, empty-body,
+    /// missing-field, drop (repeatable).
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<Fault>,
+    /// Do not log requests on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn config_from(args: &Args) -> Config {
+    let mut config = Config {
+        log_requests: !args.quiet,
+        ..Config::default()
+    };
+    if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
+        config.access_keys = vec![AccessKey::new(ak.clone(), sk.clone())];
+    }
+    if !args.tokens.is_empty() {
+        config.tokens = args.tokens.clone();
+    }
+    if !args.clusters.is_empty() {
+        config.clusters = args.clusters.clone();
+    }
+    if let Some(d) = args.sync_duration {
+        config.sync_duration = d;
+    }
+    if let Some(n) = args.max_body_bytes {
+        config.max_body_bytes = n;
+    }
+    config
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let config = config_from(&args);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let using_demo_key = config.access_keys.iter().any(|k| k.ak == DEMO_AK);
+        let clusters = config.clusters.join(", ");
+        let server = match Server::start(config, args.listen).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}: {e}", args.listen);
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        for fault in &args.faults {
+            server.inject(fault.clone());
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "listening on {}", server.base_url());
+        let _ = stdout.flush();
+        drop(stdout);
+        if using_demo_key {
+            eprintln!(
+                "accepting the demo credentials (AK {DEMO_AK}; SK: mrs_iam_sync_server::DEMO_SK)"
+            );
+        } else if let Some(k) = server.config().access_keys.first() {
+            eprintln!("accepting AK {}", k.ak);
+        }
+        eprintln!("clusters: {clusters}");
+        if !args.faults.is_empty() {
+            eprintln!("faults: {:?}", args.faults);
+        }
+        stop_signal().await;
+        eprintln!("stopping");
+        server.shutdown().await;
+        std::process::ExitCode::SUCCESS
+    })
+}
