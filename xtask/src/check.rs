@@ -13,7 +13,11 @@ pub fn run(root: &Path) -> Result<()> {
         eprintln!("{}: {problem}", paths::SPEC);
     }
     if !report.problems.is_empty() {
-        bail!("{}: {} problem(s) in the spec", paths::SPEC, report.problems.len());
+        bail!(
+            "{}: {} problem(s) in the spec",
+            paths::SPEC,
+            report.problems.len()
+        );
     }
     println!(
         "{}: sound ({} operations, {} path parameters, {} examples valid against their schemas)",
@@ -24,4 +28,11 @@ pub fn run(root: &Path) -> Result<()> {
     );
     let code = generate::render(&spec)?;
     generate::check_fresh(&root.join(paths::GENERATED), &code)
+}
+
+/// `cargo xtask check --base REV`: the normal check, then the version gate
+/// of `spec-diff --check-version` against `REV`.
+pub fn run_with_base(root: &Path, base: &str) -> Result<()> {
+    run(root)?;
+    crate::spec_diff::version_gate_since(root, base)
 }

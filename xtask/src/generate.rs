@@ -23,7 +23,12 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
     match mode {
         Mode::Write => {
             if write_if_changed(&target, code.as_bytes())? {
-                println!("generated {} ({} bytes) from {}", paths::GENERATED, code.len(), paths::SPEC);
+                println!(
+                    "generated {} ({} bytes) from {}",
+                    paths::GENERATED,
+                    code.len(),
+                    paths::SPEC
+                );
             } else {
                 println!("{} is up to date with {}", paths::GENERATED, paths::SPEC);
             }
@@ -55,9 +60,12 @@ fn settings() -> GenerationSettings {
 /// spec gives the same bytes.
 pub fn render(spec: &Spec) -> Result<String> {
     let mut generator = Generator::new(&settings());
-    let tokens = generator
-        .generate_tokens(&spec.openapi)
-        .map_err(|err| anyhow!("{}: progenitor cannot generate a client: {err}", paths::SPEC))?;
+    let tokens = generator.generate_tokens(&spec.openapi).map_err(|err| {
+        anyhow!(
+            "{}: progenitor cannot generate a client: {err}",
+            paths::SPEC
+        )
+    })?;
     let file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     let body = prettyplease::unparse(&file);
@@ -86,7 +94,11 @@ pub fn write_if_changed(target: &Path, bytes: &[u8]) -> Result<bool> {
     }
     let dir = target.parent().context("the target has no parent folder")?;
     let name = target.file_name().context("the target has no file name")?;
-    let temp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let written = (|| {
         use std::io::Write;
         let mut file = std::fs::File::create(&temp)?;
@@ -111,9 +123,10 @@ pub fn check_fresh(target: &Path, fresh: &str) -> Result<()> {
     let diff = similar::TextDiff::from_lines(current.as_str(), fresh);
     print!(
         "{}",
-        diff.unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{}", paths::GENERATED), &format!("b/{} (from the spec)", paths::GENERATED))
+        diff.unified_diff().context_radius(3).header(
+            &format!("a/{}", paths::GENERATED),
+            &format!("b/{} (from the spec)", paths::GENERATED)
+        )
     );
     bail!(
         "{} is stale: it does not match {}; run `cargo xtask generate` and commit the result",

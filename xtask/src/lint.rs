@@ -17,7 +17,9 @@ pub struct Report {
     pub examples: usize,
 }
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 pub fn lint(spec: &Spec) -> Report {
     let mut report = Report {
@@ -47,7 +49,11 @@ fn check_version(spec: &Spec, report: &mut Report) {
 /// Follows a local `$ref` (one or more hops) to the object it names.
 fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..32 {
-        match value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        match value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
             Some(pointer) => match doc.pointer(pointer) {
                 Some(target) => value = target,
                 None => return value,
@@ -76,7 +82,11 @@ fn check_operations(spec: &Spec, report: &mut Report) {
             // Operation parameters override path-item ones of the same name.
             let mut declared = BTreeSet::new();
             let own = operation.get("parameters").and_then(Value::as_array);
-            for param in own.into_iter().flatten().chain(shared.into_iter().flatten()) {
+            for param in own
+                .into_iter()
+                .flatten()
+                .chain(shared.into_iter().flatten())
+            {
                 let param = resolve(doc, param);
                 if param.get("in").and_then(Value::as_str) != Some("path") {
                     continue;
@@ -95,13 +105,13 @@ fn check_operations(spec: &Spec, report: &mut Report) {
                     "at `{at}`: `{{{name}}}` appears in the path but is not declared as a path parameter"
                 ));
             }
-            if let Some(responses) = operation.get("responses") {
-                if responses.get("default").is_some() {
-                    report.problems.push(format!(
-                        "at `{at}.responses.default`: `default` responses are not allowed \
-                         (the generator cannot handle them); use `4XX` and `5XX`"
-                    ));
-                }
+            if let Some(responses) = operation.get("responses")
+                && responses.get("default").is_some()
+            {
+                report.problems.push(format!(
+                    "at `{at}.responses.default`: `default` responses are not allowed \
+                     (the generator cannot handle them); use `4XX` and `5XX`"
+                ));
             }
         }
     }
@@ -121,9 +131,9 @@ fn check_path_parameter(
         ));
     }
     if param.get("required").and_then(Value::as_bool) != Some(true) {
-        report
-            .problems
-            .push(format!("at `{at}`: path parameter `{name}` must be `required: true`"));
+        report.problems.push(format!(
+            "at `{at}`: path parameter `{name}` must be `required: true`"
+        ));
     }
     let schema = param.get("schema").map(|s| resolve(doc, s));
     let Some(schema) = schema else {
@@ -132,7 +142,8 @@ fn check_path_parameter(
             .push(format!("at `{at}`: path parameter `{name}` has no schema"));
         return;
     };
-    if schema.get("type").and_then(Value::as_str) != Some("string") || schema.get("enum").is_some() {
+    if schema.get("type").and_then(Value::as_str) != Some("string") || schema.get("enum").is_some()
+    {
         return;
     }
     let missing: Vec<&str> = ["pattern", "minLength", "maxLength"]
@@ -174,14 +185,18 @@ fn check_examples(doc: &Value, report: &mut Report) {
             if let Some(Value::Object(examples)) = object.get("examples") {
                 for (name, example) in examples {
                     if let Some(example) = resolve(doc, example).get("value") {
-                        found.push((format!("{at}.examples.{name}"), schema_at.clone(), example.clone()));
+                        found.push((
+                            format!("{at}.examples.{name}"),
+                            schema_at.clone(),
+                            example.clone(),
+                        ));
                     }
                 }
             }
-        } else if let Some(example) = object.get("example") {
-            if is_schema(object) {
-                found.push((format!("{at}.example"), at.to_owned(), example.clone()));
-            }
+        } else if let Some(example) = object.get("example")
+            && is_schema(object)
+        {
+            found.push((format!("{at}.example"), at.to_owned(), example.clone()));
         }
     });
     for (example_at, schema_at, example) in found {
@@ -195,9 +210,18 @@ fn check_examples(doc: &Value, report: &mut Report) {
 }
 
 fn is_schema(object: &serde_json::Map<String, Value>) -> bool {
-    ["type", "properties", "items", "allOf", "oneOf", "anyOf", "$ref", "enum"]
-        .iter()
-        .any(|key| object.contains_key(*key))
+    [
+        "type",
+        "properties",
+        "items",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "$ref",
+        "enum",
+    ]
+    .iter()
+    .any(|key| object.contains_key(*key))
 }
 
 /// Validates `instance` against the schema at the dotted location `at`.
@@ -209,7 +233,10 @@ fn validate(doc: &Value, at: &str, instance: &Value) -> Result<(), String> {
     let pointer = dotted_to_pointer(doc, at).ok_or_else(|| format!("no schema at `{at}`"))?;
     let mut root = doc.clone();
     if let Value::Object(map) = &mut root {
-        map.insert("$ref".into(), Value::String(format!("#{pointer}")));
+        map.insert(
+            "$ref".into(),
+            Value::String(format!("#{}", fragment(&pointer))),
+        );
     }
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
@@ -219,11 +246,34 @@ fn validate(doc: &Value, at: &str, instance: &Value) -> Result<(), String> {
         .iter_errors(instance)
         .map(|err| {
             let place = err.instance_path.to_string();
-            let place = if place.is_empty() { "/".to_owned() } else { place };
+            let place = if place.is_empty() {
+                "/".to_owned()
+            } else {
+                place
+            };
             format!("{place}: {err}")
         })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Percent-encodes a JSON pointer for a URI fragment: `{` and `}` of path
+/// templates (and anything else outside RFC 3986's fragment characters) are
+/// not valid in a `$ref` as they are.
+fn fragment(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for byte in pointer.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Turns a dotted location from `walk` back into a JSON pointer by walking
@@ -238,7 +288,9 @@ fn dotted_to_pointer(doc: &Value, at: &str) -> Option<String> {
                 .keys()
                 .filter(|key| {
                     rest == key.as_str()
-                        || rest.strip_prefix(key.as_str()).is_some_and(|r| r.starts_with(['.', '[']))
+                        || rest
+                            .strip_prefix(key.as_str())
+                            .is_some_and(|r| r.starts_with(['.', '[']))
                 })
                 .max_by_key(|key| key.len())?
                 .clone(),
@@ -248,14 +300,20 @@ fn dotted_to_pointer(doc: &Value, at: &str) -> Option<String> {
             }
             _ => return None,
         };
-        let consumed = if value.is_array() { step.len() + 2 } else { step.len() };
+        let consumed = if value.is_array() {
+            step.len() + 2
+        } else {
+            step.len()
+        };
         pointer.push('/');
         pointer.push_str(&pointer_token(&step));
         value = match value {
             Value::Array(items) => items.get(step.parse::<usize>().ok()?)?,
             _ => value.get(&step)?,
         };
-        rest = rest[consumed..].strip_prefix('.').unwrap_or(&rest[consumed..]);
+        rest = rest[consumed..]
+            .strip_prefix('.')
+            .unwrap_or(&rest[consumed..]);
     }
     Some(pointer)
 }
@@ -279,7 +337,11 @@ mod tests {
         assert!(report.problems.is_empty(), "{:#?}", report.problems);
         assert_eq!(report.operations, 5);
         assert_eq!(report.path_parameters, 10);
-        assert!(report.examples >= 15, "only {} examples seen", report.examples);
+        assert!(
+            report.examples >= 15,
+            "only {} examples seen",
+            report.examples
+        );
     }
 
     #[test]
@@ -288,8 +350,18 @@ mod tests {
             "{HEAD}paths:\n  /a/{{x}}:\n    get:\n      operationId: A\n      parameters:\n        - {{name: y, in: path, required: true, schema: {{type: integer}}}}\n      responses: {{'200': {{description: ok}}}}\n"
         );
         let found = problems(&text);
-        assert!(found.iter().any(|p| p.contains("`{x}` appears in the path but is not declared")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("`y` is declared but `{y}` is not in the path")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("`{x}` appears in the path but is not declared")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("`y` is declared but `{y}` is not in the path")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -298,7 +370,12 @@ mod tests {
             "{HEAD}paths:\n  /a/{{x}}:\n    get:\n      operationId: A\n      parameters:\n        - {{name: x, in: path, required: true, schema: {{type: string, maxLength: 3}}}}\n      responses: {{'200': {{description: ok}}}}\n"
         );
         let found = problems(&text);
-        assert!(found.iter().any(|p| p.contains("`x` is unconstrained: its schema lacks pattern, minLength")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("`x` is unconstrained: its schema lacks pattern, minLength")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -307,7 +384,12 @@ mod tests {
             "{HEAD}paths:\n  /a:\n    get:\n      operationId: A\n      responses: {{default: {{description: any}}}}\n"
         );
         let found = problems(&text);
-        assert!(found.iter().any(|p| p.contains("paths./a.get.responses.default")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("paths./a.get.responses.default")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -317,8 +399,18 @@ mod tests {
         );
         let found = problems(&text);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found.iter().any(|p| p.contains("examples.bad") && p.contains("/flag")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("components.schemas.S.example") && p.contains("flag")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("examples.bad") && p.contains("/flag")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("components.schemas.S.example") && p.contains("flag")),
+            "{found:?}"
+        );
     }
 
     #[test]

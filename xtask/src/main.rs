@@ -2,15 +2,12 @@
 //!
 //! A plain binary, run through the `xtask` alias in `.cargo/config.toml`
 //! (the rust-analyzer pattern): no build scripts, nothing generated at
-//! build time. Every command prints what it did.
+//! build time. Every command prints what it did. The logic lives in the
+//! library (`src/lib.rs`); this file only dispatches.
 
-mod check;
-mod generate;
-mod lint;
-mod spec;
-
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use xtask::{check, generate, spec_diff, workspace_root};
 
 const USAGE: &str = "\
 cargo xtask <command>
@@ -18,7 +15,11 @@ cargo xtask <command>
 Commands:
   generate [--check]   regenerate crates/mrs-iam-sync/src/generated.rs from the spec
                        (--check: write nothing, fail if the file is stale)
-  check                lint the spec and verify that the generated client is fresh
+  check [--base REV]   lint the spec and verify that the generated client is fresh
+                       (--base REV: also fail on a breaking spec change since REV
+                       without the matching version bump of mrs-iam-sync)
+  spec-diff [..]       review the spec changes since a git revision (default HEAD)
+                       or between two files; `cargo xtask spec-diff --help` for more
   help                 print this message
 ";
 
@@ -30,6 +31,8 @@ fn main() -> ExitCode {
         ["generate"] => generate::run(&root, generate::Mode::Write),
         ["generate", "--check"] => generate::run(&root, generate::Mode::Check),
         ["check"] => check::run(&root),
+        ["check", "--base", base] => check::run_with_base(&root, base),
+        ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -46,20 +49,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The workspace root: the parent of this crate's manifest directory.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
-}
-
-/// Where the spec and the generated client live, relative to the root.
-pub(crate) mod paths {
-    /// The one OpenAPI document the client is generated from.
-    pub const SPEC: &str = "spec/mrs-iam-sync.yaml";
-    /// The single generated source file of the client crate.
-    pub const GENERATED: &str = "crates/mrs-iam-sync/src/generated.rs";
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 /// A spec that parsed, whose references all resolve and whose operations
 /// all carry a unique `operationId`.
+#[derive(Debug)]
 pub struct Spec {
     /// The spec as plain JSON, for checks that walk the document.
     pub json: Value,
@@ -26,25 +27,20 @@ pub fn load(path: &Path, shown: &str) -> Result<Spec> {
 /// Parses spec text; `shown` names its origin in error messages.
 pub fn parse(text: &str, shown: &str) -> Result<Spec> {
     let json: Value = serde_yaml::from_str(text).map_err(|err| match err.location() {
-        Some(at) => anyhow!(
-            "{shown}:{}:{}: invalid YAML: {err}",
-            at.line(),
-            at.column()
-        ),
+        Some(at) => anyhow!("{shown}:{}:{}: invalid YAML: {err}", at.line(), at.column()),
         None => anyhow!("{shown}: invalid YAML: {err}"),
     })?;
     if !json.is_object() {
         bail!("{shown}: the document must be a mapping with `openapi`, `info` and `paths`");
     }
     check_refs(&json, shown)?;
-    let openapi: openapiv3::OpenAPI =
-        serde_path_to_error::deserialize(&json).map_err(|err| {
-            anyhow!(
-                "{shown}: at `{}`: not a valid OpenAPI 3.0 document: {}",
-                err.path(),
-                err.inner()
-            )
-        })?;
+    let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(&json).map_err(|err| {
+        anyhow!(
+            "{shown}: at `{}`: not a valid OpenAPI 3.0 document: {}",
+            err.path(),
+            err.inner()
+        )
+    })?;
     check_operation_ids(&openapi, shown)?;
     Ok(Spec { json, openapi })
 }
@@ -163,8 +159,14 @@ mod tests {
     fn missing_and_duplicate_operation_ids_are_named() {
         let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n    put:\n      operationId: X\n      responses: {'200': {description: ok}}\n  /b:\n    get:\n      operationId: X\n      responses: {'200': {description: ok}}\n";
         let msg = format!("{:#}", parse(text, "s.yaml").unwrap_err());
-        assert!(msg.contains("`paths./a.get`: the operation has no operationId"), "{msg}");
-        assert!(msg.contains("`paths./b.get`: operationId `X` is used by another"), "{msg}");
+        assert!(
+            msg.contains("`paths./a.get`: the operation has no operationId"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("`paths./b.get`: operationId `X` is used by another"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -1,0 +1,801 @@
+//! The spec-level comparison: operations, parameters, bodies, responses and
+//! schemas, with `$ref`s followed on both sides.
+//!
+//! Policy for references: the walk starts at the operations and follows every
+//! `$ref`, so moving a schema behind a `$ref` (or inlining one) is not a
+//! change, and a change inside a referenced component is reported at each
+//! place that uses it (each operation, parameter, status and media type),
+//! which tells the reviewer exactly which calls are affected. A `$ref` that
+//! now names another component is reported once, as
+//! `schema-ref-target-changed`, and the two targets are then compared.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::load::resolve;
+use super::rules::{self, BOUNDS, FLAGS};
+use super::{Change, Level};
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// How deep schemas are walked before giving up (recursive schemas stop
+/// earlier, at the first repeated pair of references).
+const MAX_DEPTH: usize = 48;
+
+/// Compares two documents (plain JSON, references unresolved).
+pub fn compare(base: &Value, head: &Value) -> Vec<Change> {
+    let mut cx = Cx {
+        base,
+        head,
+        out: Vec::new(),
+    };
+    cx.operations();
+    cx.out.sort_by(|a, b| {
+        (a.level, &a.location, &a.rule, &a.message).cmp(&(
+            b.level,
+            &b.location,
+            &b.rule,
+            &b.message,
+        ))
+    });
+    cx.out.dedup();
+    cx.out
+}
+
+/// Which side of the exchange a schema describes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    /// A parameter the client sends.
+    Parameter,
+    /// A request body the client sends.
+    Request,
+    /// A response body the client reads.
+    Response,
+}
+
+impl Dir {
+    fn request(self) -> bool {
+        self != Dir::Response
+    }
+
+    /// The rule prefix for a schema at `path` (empty: the root).
+    fn prefix(self, path: &str) -> &'static str {
+        match (self, path.is_empty()) {
+            (Dir::Parameter, _) => "request-parameter",
+            (Dir::Request, true) => "request-body",
+            (Dir::Request, false) => "request-property",
+            (Dir::Response, true) => "response-body",
+            (Dir::Response, false) => "response-property",
+        }
+    }
+}
+
+struct Cx<'a> {
+    base: &'a Value,
+    head: &'a Value,
+    out: Vec<Change>,
+}
+
+/// One operation, found by method and path template.
+struct Op<'a> {
+    method: &'a str,
+    path: &'a str,
+    item: &'a Value,
+    op: &'a Value,
+}
+
+impl Op<'_> {
+    fn id(&self) -> &str {
+        self.op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    fn deprecated(&self) -> bool {
+        self.op
+            .get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    fn location(&self) -> String {
+        format!("{} {}", self.method.to_uppercase(), self.path)
+    }
+}
+
+/// `/a/{x}/b` and `/a/{y}/b` are the same path: parameter names do not count.
+fn normalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            _ if inside => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn operations(doc: &Value) -> BTreeMap<(String, String), Op<'_>> {
+    let mut ops = BTreeMap::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return ops;
+    };
+    for (path, item) in paths {
+        let item = resolve(doc, item).value;
+        for method in METHODS {
+            if let Some(op) = item.get(method).filter(|op| op.is_object()) {
+                ops.insert(
+                    (normalize(path), method.to_string()),
+                    Op {
+                        method,
+                        path,
+                        item,
+                        op,
+                    },
+                );
+            }
+        }
+    }
+    ops
+}
+
+/// An empty JSON object, for absent maps.
+fn empty() -> &'static serde_json::Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(serde_json::Map::new)
+}
+
+/// The object `value` is, or an empty one.
+fn object(value: Option<&Value>) -> &serde_json::Map<String, Value> {
+    match value.and_then(Value::as_object) {
+        Some(map) => map,
+        None => empty(),
+    }
+}
+
+/// A place plus a property path.
+fn join(at: &str, path: &str) -> String {
+    if path.is_empty() {
+        at.to_string()
+    } else {
+        format!("{at} {path}")
+    }
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+fn show_opt(value: Option<&Value>) -> String {
+    value.map_or_else(|| "none".to_string(), show)
+}
+
+impl<'a> Cx<'a> {
+    fn push(&mut self, rule: &str, location: &str, message: String) {
+        // Every rule is in the table (a test checks it); an unknown one would
+        // be a bug here, reported as a warning rather than a panic.
+        let level = rules::level(rule).unwrap_or(Level::Warn);
+        self.out.push(Change {
+            level,
+            rule: rule.to_string(),
+            location: location.to_string(),
+            message,
+        });
+    }
+
+    fn operations(&mut self) {
+        let base_ops = operations(self.base);
+        let head_ops = operations(self.head);
+        for (key, b) in &base_ops {
+            match head_ops.get(key) {
+                None => {
+                    let rule = if b.deprecated() {
+                        "api-removed-with-deprecation"
+                    } else {
+                        "api-removed-without-deprecation"
+                    };
+                    self.push(
+                        rule,
+                        &b.location(),
+                        format!("removed the operation `{}`", b.id()),
+                    );
+                }
+                Some(h) => self.operation(b, h),
+            }
+        }
+        for (key, h) in &head_ops {
+            if !base_ops.contains_key(key) {
+                self.push(
+                    "endpoint-added",
+                    &h.location(),
+                    format!("added the operation `{}`", h.id()),
+                );
+            }
+        }
+    }
+
+    fn operation(&mut self, b: &Op<'a>, h: &Op<'a>) {
+        let loc = h.location();
+        if b.id() != h.id() {
+            self.push(
+                "api-operation-id-updated",
+                &loc,
+                format!(
+                    "operationId changed from `{}` to `{}`: the Rust method is renamed",
+                    b.id(),
+                    h.id()
+                ),
+            );
+        }
+        match (b.deprecated(), h.deprecated()) {
+            (false, true) => self.push(
+                "endpoint-deprecated",
+                &loc,
+                format!("`{}` became deprecated", h.id()),
+            ),
+            (true, false) => self.push(
+                "endpoint-reactivated",
+                &loc,
+                format!("`{}` is no longer deprecated", h.id()),
+            ),
+            _ => {}
+        }
+        self.parameters(&loc, b, h);
+        self.request_body(&loc, b.op.get("requestBody"), h.op.get("requestBody"));
+        self.responses(&loc, b.op.get("responses"), h.op.get("responses"));
+    }
+
+    /// The parameters of an operation by (in, name): the operation's own
+    /// override the path item's.
+    fn params(doc: &'a Value, op: &Op<'a>) -> BTreeMap<(String, String), &'a Value> {
+        let mut out = BTreeMap::new();
+        let shared = op.item.get("parameters").and_then(Value::as_array);
+        let own = op.op.get("parameters").and_then(Value::as_array);
+        for param in shared
+            .into_iter()
+            .flatten()
+            .chain(own.into_iter().flatten())
+        {
+            let param = resolve(doc, param).value;
+            let name = param.get("name").and_then(Value::as_str).unwrap_or("");
+            let place = param.get("in").and_then(Value::as_str).unwrap_or("");
+            out.insert((place.to_string(), name.to_string()), param);
+        }
+        out
+    }
+
+    fn parameters(&mut self, loc: &str, b: &Op<'a>, h: &Op<'a>) {
+        let base = Self::params(self.base, b);
+        let head = Self::params(self.head, h);
+        let required = |p: &Value| p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        for ((place, name), bp) in &base {
+            let at = format!("{loc} parameter {place} {name}");
+            match head.get(&(place.clone(), name.clone())) {
+                None => self.push(
+                    "request-parameter-removed",
+                    &at,
+                    format!("removed the {place} parameter `{name}`"),
+                ),
+                Some(hp) => {
+                    match (required(bp), required(hp)) {
+                        (false, true) => self.push(
+                            "request-parameter-became-required",
+                            &at,
+                            format!("the {place} parameter `{name}` became required"),
+                        ),
+                        (true, false) => self.push(
+                            "request-parameter-became-optional",
+                            &at,
+                            format!("the {place} parameter `{name}` became optional"),
+                        ),
+                        _ => {}
+                    }
+                    if let (Some(bs), Some(hs)) = (bp.get("schema"), hp.get("schema")) {
+                        self.schema(Dir::Parameter, &at, "", bs, hs, &mut Vec::new());
+                    }
+                }
+            }
+        }
+        for ((place, name), hp) in &head {
+            if !base.contains_key(&(place.clone(), name.clone())) {
+                let at = format!("{loc} parameter {place} {name}");
+                if required(hp) {
+                    self.push(
+                        "new-required-request-parameter",
+                        &at,
+                        format!("added the required {place} parameter `{name}`"),
+                    );
+                } else {
+                    self.push(
+                        "new-optional-request-parameter",
+                        &at,
+                        format!("added the optional {place} parameter `{name}`"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn request_body(&mut self, loc: &str, b: Option<&'a Value>, h: Option<&'a Value>) {
+        let at = format!("{loc} request");
+        let b = b.map(|v| resolve(self.base, v).value);
+        let h = h.map(|v| resolve(self.head, v).value);
+        let required = |v: &Value| v.get("required").and_then(Value::as_bool).unwrap_or(false);
+        match (b, h) {
+            (None, None) => {}
+            (None, Some(h)) => {
+                if required(h) {
+                    self.push(
+                        "request-body-added-required",
+                        &at,
+                        "added a required request body".into(),
+                    );
+                } else {
+                    self.push(
+                        "request-body-added-optional",
+                        &at,
+                        "added an optional request body".into(),
+                    );
+                }
+            }
+            (Some(_), None) => self.push(
+                "request-body-removed",
+                &at,
+                "removed the request body".into(),
+            ),
+            (Some(b), Some(h)) => {
+                match (required(b), required(h)) {
+                    (false, true) => self.push(
+                        "request-body-became-required",
+                        &at,
+                        "the request body became required".into(),
+                    ),
+                    (true, false) => self.push(
+                        "request-body-became-optional",
+                        &at,
+                        "the request body became optional".into(),
+                    ),
+                    _ => {}
+                }
+                self.content(Dir::Request, &at, b.get("content"), h.get("content"));
+            }
+        }
+    }
+
+    fn responses(&mut self, loc: &str, b: Option<&'a Value>, h: Option<&'a Value>) {
+        let b = object(b);
+        let h = object(h);
+        let success = |status: &str| status.starts_with('2');
+        for (status, bv) in b {
+            let at = format!("{loc} response {status}");
+            match h.get(status) {
+                None if success(status) => self.push(
+                    "response-success-status-removed",
+                    &at,
+                    format!("removed the success response with the status {status}"),
+                ),
+                None => self.push(
+                    "response-non-success-status-removed",
+                    &at,
+                    format!("removed the non-success response with the status {status}"),
+                ),
+                Some(hv) => {
+                    let bv = resolve(self.base, bv).value;
+                    let hv = resolve(self.head, hv).value;
+                    self.content(Dir::Response, &at, bv.get("content"), hv.get("content"));
+                }
+            }
+        }
+        for status in h.keys() {
+            if !b.contains_key(status) {
+                let at = format!("{loc} response {status}");
+                if success(status) {
+                    self.push(
+                        "response-success-status-added",
+                        &at,
+                        format!("added the success response with the status {status}"),
+                    );
+                } else {
+                    self.push(
+                        "response-non-success-status-added",
+                        &at,
+                        format!("added the non-success response with the status {status}"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn content(&mut self, dir: Dir, at: &str, b: Option<&'a Value>, h: Option<&'a Value>) {
+        let b = object(b);
+        let h = object(h);
+        let (removed, added) = match dir {
+            Dir::Response => ("response-media-type-removed", "response-media-type-added"),
+            _ => (
+                "request-body-media-type-removed",
+                "request-body-media-type-added",
+            ),
+        };
+        for (media, bm) in b {
+            match h.get(media) {
+                None => self.push(
+                    removed,
+                    &format!("{at} {media}"),
+                    format!("removed the media type `{media}`"),
+                ),
+                Some(hm) => {
+                    if let (Some(bs), Some(hs)) = (bm.get("schema"), hm.get("schema")) {
+                        self.schema(dir, &format!("{at} {media}"), "", bs, hs, &mut Vec::new());
+                    }
+                }
+            }
+        }
+        for media in h.keys() {
+            if !b.contains_key(media) {
+                self.push(
+                    added,
+                    &format!("{at} {media}"),
+                    format!("added the media type `{media}`"),
+                );
+            }
+        }
+    }
+
+    /// Compares two schemas at `path` (dotted property path; empty: the
+    /// root of a body or a parameter). `seen` holds the reference pairs on the
+    /// way here, so that recursive schemas end.
+    fn schema(
+        &mut self,
+        dir: Dir,
+        at: &str,
+        path: &str,
+        b: &'a Value,
+        h: &'a Value,
+        seen: &mut Vec<(Option<&'a str>, Option<&'a str>)>,
+    ) {
+        let br = resolve(self.base, b);
+        let hr = resolve(self.head, h);
+        let pair = (br.reference, hr.reference);
+        if seen.len() >= MAX_DEPTH || (pair != (None, None) && seen.contains(&pair)) {
+            return;
+        }
+        let loc = join(at, path);
+        // A direct `$ref` on both sides that names another component.
+        let direct = |v: &'a Value| v.get("$ref").and_then(Value::as_str);
+        if let (Some(from), Some(to)) = (direct(b), direct(h))
+            && from != to
+        {
+            self.push(
+                "schema-ref-target-changed",
+                &loc,
+                format!("the schema now refers to `{to}` instead of `{from}`"),
+            );
+        }
+        seen.push(pair);
+        self.schema_values(dir, at, path, br.value, hr.value, seen);
+        seen.pop();
+    }
+
+    fn schema_values(
+        &mut self,
+        dir: Dir,
+        at: &str,
+        path: &str,
+        b: &'a Value,
+        h: &'a Value,
+        seen: &mut Vec<(Option<&'a str>, Option<&'a str>)>,
+    ) {
+        let loc = &join(at, path);
+        let prefix = dir.prefix(path);
+        let what = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" of `{path}`")
+        };
+        // Type and format.
+        for key in ["type", "format"] {
+            let (bt, ht) = (b.get(key), h.get(key));
+            if bt != ht {
+                self.push(
+                    &format!("{prefix}-type-changed"),
+                    loc,
+                    format!(
+                        "the {key}{what} changed from {} to {}",
+                        show_opt(bt),
+                        show_opt(ht)
+                    ),
+                );
+            }
+        }
+        self.enums(prefix, loc, &what, b.get("enum"), h.get("enum"));
+        // Pattern.
+        match (b.get("pattern"), h.get("pattern")) {
+            (None, Some(p)) => self.push(
+                &format!("{prefix}-pattern-added"),
+                loc,
+                format!("added the pattern {}{what}", show(p)),
+            ),
+            (Some(p), None) => self.push(
+                &format!("{prefix}-pattern-removed"),
+                loc,
+                format!("removed the pattern {}{what}", show(p)),
+            ),
+            (Some(x), Some(y)) if x != y => self.push(
+                &format!("{prefix}-pattern-changed"),
+                loc,
+                format!("changed the pattern{what} from {} to {}", show(x), show(y)),
+            ),
+            _ => {}
+        }
+        // Numeric bounds.
+        for (keyword, name, _) in BOUNDS {
+            let (bv, hv) = (b.get(*keyword), h.get(*keyword));
+            let change = match (bv.and_then(Value::as_f64), hv.and_then(Value::as_f64)) {
+                (None, Some(_)) => "set",
+                (Some(_), None) => "unset",
+                (Some(x), Some(y)) if y < x => "decreased",
+                (Some(x), Some(y)) if y > x => "increased",
+                _ => continue,
+            };
+            self.push(
+                &format!("{prefix}-{name}-{change}"),
+                loc,
+                format!(
+                    "`{keyword}`{what} changed from {} to {}",
+                    show_opt(bv),
+                    show_opt(hv)
+                ),
+            );
+        }
+        for (keyword, name) in FLAGS {
+            let flag = |v: &Value| v.get(*keyword).and_then(Value::as_bool).unwrap_or(false);
+            match (flag(b), flag(h)) {
+                (false, true) => self.push(
+                    &format!("{prefix}-{name}-set"),
+                    loc,
+                    format!("`{keyword}`{what} became true"),
+                ),
+                (true, false) => self.push(
+                    &format!("{prefix}-{name}-unset"),
+                    loc,
+                    format!("`{keyword}`{what} became false"),
+                ),
+                _ => {}
+            }
+        }
+        // Nullable.
+        let nullable = |v: &Value| v.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        match (nullable(b), nullable(h)) {
+            (false, true) => self.push(
+                &format!("{prefix}-became-nullable"),
+                loc,
+                format!("the value{what} became nullable"),
+            ),
+            (true, false) => self.push(
+                &format!("{prefix}-became-not-nullable"),
+                loc,
+                format!("the value{what} is no longer nullable"),
+            ),
+            _ => {}
+        }
+        // Default.
+        match (b.get("default"), h.get("default")) {
+            (None, Some(d)) => self.push(
+                &format!("{prefix}-default-value-added"),
+                loc,
+                format!("added the default value {}{what}", show(d)),
+            ),
+            (Some(d), None) => self.push(
+                &format!("{prefix}-default-value-removed"),
+                loc,
+                format!("removed the default value {}{what}", show(d)),
+            ),
+            (Some(x), Some(y)) if x != y => self.push(
+                &format!("{prefix}-default-value-changed"),
+                loc,
+                format!(
+                    "the default value{what} changed from {} to {}",
+                    show(x),
+                    show(y)
+                ),
+            ),
+            _ => {}
+        }
+        self.properties(dir, at, path, b, h, seen);
+        // Array items and map values.
+        if let (Some(bi), Some(hi)) = (b.get("items"), h.get("items")) {
+            self.schema(dir, at, &format!("{path}[]"), bi, hi, seen);
+        }
+        if let (Some(ba), Some(ha)) = (b.get("additionalProperties"), h.get("additionalProperties"))
+            && ba.is_object()
+            && ha.is_object()
+        {
+            self.schema(dir, at, &format!("{path}{{*}}"), ba, ha, seen);
+        }
+        // Compositions, alternative by alternative.
+        for keyword in ["allOf", "oneOf", "anyOf"] {
+            let (bl, hl) = (
+                b.get(keyword).and_then(Value::as_array),
+                h.get(keyword).and_then(Value::as_array),
+            );
+            let (bn, hn) = (bl.map_or(0, Vec::len), hl.map_or(0, Vec::len));
+            if bn != hn {
+                self.push(
+                    &format!("{prefix}-type-changed"),
+                    loc,
+                    format!("`{keyword}`{what} changed from {bn} to {hn} schemas"),
+                );
+            } else if let (Some(bl), Some(hl)) = (bl, hl) {
+                for (index, (bs, hs)) in bl.iter().zip(hl).enumerate() {
+                    self.schema(
+                        dir,
+                        at,
+                        &format!("{path}({keyword}[{index}])"),
+                        bs,
+                        hs,
+                        seen,
+                    );
+                }
+            }
+        }
+    }
+
+    fn enums(&mut self, prefix: &str, loc: &str, what: &str, b: Option<&Value>, h: Option<&Value>) {
+        let values = |v: Option<&Value>| {
+            v.and_then(Value::as_array)
+                .map(|a| a.iter().map(show).collect::<BTreeSet<_>>())
+        };
+        match (values(b), values(h)) {
+            (None, None) => {}
+            (None, Some(_)) => self.push(
+                &format!("{prefix}-became-enum"),
+                loc,
+                format!(
+                    "the value{what} was restricted to the enum values {}",
+                    show_opt(h)
+                ),
+            ),
+            (Some(_), None) => self.push(
+                &format!("{prefix}-became-not-enum"),
+                loc,
+                format!(
+                    "the value{what} is no longer restricted to the enum values {}",
+                    show_opt(b)
+                ),
+            ),
+            (Some(bs), Some(hs)) => {
+                for removed in bs.difference(&hs) {
+                    self.push(
+                        &format!("{prefix}-enum-value-removed"),
+                        loc,
+                        format!("removed the enum value {removed}{what}"),
+                    );
+                }
+                for added in hs.difference(&bs) {
+                    self.push(
+                        &format!("{prefix}-enum-value-added"),
+                        loc,
+                        format!("added the enum value {added}{what}"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn properties(
+        &mut self,
+        dir: Dir,
+        at: &str,
+        path: &str,
+        b: &'a Value,
+        h: &'a Value,
+        seen: &mut Vec<(Option<&'a str>, Option<&'a str>)>,
+    ) {
+        let bp = object(b.get("properties"));
+        let hp = object(h.get("properties"));
+        let required = |v: &Value| -> BTreeSet<String> {
+            v.get("required")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (breq, hreq) = (required(b), required(h));
+        let child = |name: &str| {
+            if path.is_empty() {
+                name.to_string()
+            } else {
+                format!("{path}.{name}")
+            }
+        };
+        for (name, bs) in bp {
+            let prop = child(name);
+            let ploc = join(at, &prop);
+            let (was, is) = (breq.contains(name), hreq.contains(name));
+            match hp.get(name) {
+                None => {
+                    let rule = match (dir.request(), was) {
+                        (true, _) => "request-property-removed",
+                        (false, true) => "response-required-property-removed",
+                        (false, false) => "response-optional-property-removed",
+                    };
+                    let kind = if was { "required" } else { "optional" };
+                    self.push(rule, &ploc, format!("removed the {kind} property `{prop}`"));
+                }
+                Some(hs) => {
+                    match (was, is, dir.request()) {
+                        (false, true, true) => self.push(
+                            "request-property-became-required",
+                            &ploc,
+                            format!("`{prop}` became required"),
+                        ),
+                        (true, false, true) => self.push(
+                            "request-property-became-optional",
+                            &ploc,
+                            format!("`{prop}` became optional"),
+                        ),
+                        (false, true, false) => self.push(
+                            "response-property-became-required",
+                            &ploc,
+                            format!("`{prop}` became required"),
+                        ),
+                        (true, false, false) => self.push(
+                            "response-property-became-optional",
+                            &ploc,
+                            format!("`{prop}` became optional"),
+                        ),
+                        _ => {}
+                    }
+                    self.schema(dir, at, &prop, bs, hs, seen);
+                }
+            }
+        }
+        for name in hp.keys() {
+            if bp.contains_key(name) {
+                continue;
+            }
+            let prop = child(name);
+            let ploc = join(at, &prop);
+            let is = hreq.contains(name);
+            let rule = match (dir.request(), is) {
+                (true, true) => "new-required-request-property",
+                (true, false) => "new-optional-request-property",
+                (false, true) => "response-required-property-added",
+                (false, false) => "response-optional-property-added",
+            };
+            let kind = if is { "required" } else { "optional" };
+            self.push(rule, &ploc, format!("added the {kind} property `{prop}`"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn path_parameter_names_do_not_count() {
+        assert_eq!(
+            normalize("/v2/{project_id}/x/{id}"),
+            normalize("/v2/{p}/x/{cluster}")
+        );
+        assert_ne!(normalize("/v2/{p}/x"), normalize("/v2/{p}/y"));
+    }
+}

@@ -1,0 +1,452 @@
+//! The rule table: every rule id `spec-diff` can emit, with its level.
+//!
+//! Ids follow oasdiff's names where one fits. Schema rules are a family:
+//! the id is a place prefix (`request-parameter`, `request-body`,
+//! `request-property`, `response-body`, `response-property`) followed by a
+//! suffix (`max-length-decreased`, ...); the level depends on which side of
+//! the exchange the schema is on. The levels are judged for a *generated Rust
+//! client*: a change that only breaks the Rust API (a closed enum gaining a
+//! variant, a renamed method) counts as breaking.
+
+use super::Level::{self, Breaking, Info, Warn};
+
+/// One rule of the table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: String,
+    pub level: Level,
+    pub about: String,
+}
+
+/// Rules that belong to one kind of place.
+const FIXED: &[(&str, Level, &str)] = &[
+    (
+        "api-removed-without-deprecation",
+        Breaking,
+        "an operation was removed: its `Client` method and builder disappear",
+    ),
+    (
+        "api-removed-with-deprecation",
+        Breaking,
+        "a deprecated operation was removed: the `Client` method still disappears",
+    ),
+    (
+        "api-operation-id-updated",
+        Breaking,
+        "same method and path, new operationId: the `Client` method and builder are renamed",
+    ),
+    (
+        "endpoint-added",
+        Info,
+        "a new operation: a new `Client` method",
+    ),
+    (
+        "endpoint-deprecated",
+        Info,
+        "an operation became deprecated",
+    ),
+    (
+        "endpoint-reactivated",
+        Info,
+        "an operation is no longer deprecated",
+    ),
+    (
+        "new-required-request-parameter",
+        Breaking,
+        "a new required parameter: existing calls miss it",
+    ),
+    (
+        "new-optional-request-parameter",
+        Info,
+        "a new optional parameter: a new builder method",
+    ),
+    (
+        "request-parameter-removed",
+        Breaking,
+        "a parameter was removed: its builder method disappears",
+    ),
+    (
+        "request-parameter-became-required",
+        Breaking,
+        "a parameter became required",
+    ),
+    (
+        "request-parameter-became-optional",
+        Info,
+        "a parameter became optional",
+    ),
+    (
+        "request-body-added-required",
+        Breaking,
+        "a required request body was added",
+    ),
+    (
+        "request-body-added-optional",
+        Info,
+        "an optional request body was added",
+    ),
+    (
+        "request-body-removed",
+        Breaking,
+        "the request body was removed: the `body` builder method disappears",
+    ),
+    (
+        "request-body-became-required",
+        Breaking,
+        "the request body became required",
+    ),
+    (
+        "request-body-became-optional",
+        Info,
+        "the request body became optional",
+    ),
+    (
+        "request-body-media-type-added",
+        Info,
+        "the request body accepts a new media type",
+    ),
+    (
+        "request-body-media-type-removed",
+        Breaking,
+        "the request body no longer accepts a media type",
+    ),
+    (
+        "new-required-request-property",
+        Breaking,
+        "a new required request property: existing requests miss it, struct literals break",
+    ),
+    (
+        "new-optional-request-property",
+        Warn,
+        "a new optional request property: wire-compatible, but the request struct gains a pub field, so struct literals in user code break (builders do not)",
+    ),
+    (
+        "request-property-removed",
+        Breaking,
+        "a request property was removed: its struct field disappears",
+    ),
+    (
+        "request-property-became-required",
+        Breaking,
+        "a request property became required",
+    ),
+    (
+        "request-property-became-optional",
+        Warn,
+        "a request property became optional: wire-compatible, the Rust field type may change (`T` to `Option<T>`)",
+    ),
+    (
+        "response-required-property-added",
+        Warn,
+        "a new required response property: servers that do not send it yet fail deserialization",
+    ),
+    (
+        "response-optional-property-added",
+        Info,
+        "a new optional response property: deserialization is unaffected; the response struct gains a pub field (only struct literals, e.g. in test fixtures, break)",
+    ),
+    (
+        "response-required-property-removed",
+        Breaking,
+        "a required response property was removed: deserialization fails, the field disappears",
+    ),
+    (
+        "response-optional-property-removed",
+        Breaking,
+        "an optional response property was removed: its struct field disappears",
+    ),
+    (
+        "response-property-became-optional",
+        Breaking,
+        "a response property became optional: a response without it fails deserialization in the old client; the field becomes `Option`",
+    ),
+    (
+        "response-property-became-required",
+        Warn,
+        "a response property became required: the Rust field type may change (`Option<T>` to `T`)",
+    ),
+    (
+        "response-success-status-added",
+        Warn,
+        "a new success status: the old client sees an unexpected response",
+    ),
+    (
+        "response-success-status-removed",
+        Breaking,
+        "a success status was removed",
+    ),
+    (
+        "response-non-success-status-added",
+        Info,
+        "a new error status",
+    ),
+    (
+        "response-non-success-status-removed",
+        Warn,
+        "an error status was removed",
+    ),
+    (
+        "response-media-type-added",
+        Info,
+        "a response has a new media type",
+    ),
+    (
+        "response-media-type-removed",
+        Breaking,
+        "a response lost a media type",
+    ),
+    (
+        "schema-ref-target-changed",
+        Warn,
+        "a `$ref` now points at another component: the generated Rust type changes name",
+    ),
+];
+
+/// Schema rules, by suffix: level on the request side (the client sends the
+/// value: tightening breaks), level on the response side (the client reads
+/// it: loosening may break, as progenitor's types validate and enums are
+/// closed), and what it means.
+const SCHEMA: &[(&str, Level, Level, &str)] = &[
+    (
+        "type-changed",
+        Breaking,
+        Breaking,
+        "the type or format changed (the Rust type changes)",
+    ),
+    (
+        "enum-value-added",
+        Warn,
+        Breaking,
+        "an enum value was added: a response enum is a closed Rust enum, exhaustive matches break; on the request side the enum gains a variant",
+    ),
+    (
+        "enum-value-removed",
+        Breaking,
+        Breaking,
+        "an enum value was removed: its Rust variant disappears",
+    ),
+    (
+        "became-enum",
+        Breaking,
+        Breaking,
+        "the value was restricted to a list of enum values: the Rust type becomes an enum",
+    ),
+    (
+        "became-not-enum",
+        Breaking,
+        Breaking,
+        "the enum restriction was dropped: the Rust type stops being an enum",
+    ),
+    (
+        "pattern-added",
+        Breaking,
+        Warn,
+        "a pattern was added: values accepted before may be rejected; the Rust type becomes a validating newtype",
+    ),
+    (
+        "pattern-changed",
+        Warn,
+        Warn,
+        "the pattern changed: whether it is wider or narrower cannot be decided automatically",
+    ),
+    ("pattern-removed", Info, Warn, "the pattern was removed"),
+    (
+        "became-nullable",
+        Info,
+        Breaking,
+        "the value became nullable",
+    ),
+    (
+        "became-not-nullable",
+        Breaking,
+        Info,
+        "the value is no longer nullable",
+    ),
+    (
+        "default-value-added",
+        Info,
+        Info,
+        "a default value was added",
+    ),
+    (
+        "default-value-changed",
+        Warn,
+        Info,
+        "the default value changed: a request that omits the value now means something else",
+    ),
+    (
+        "default-value-removed",
+        Warn,
+        Info,
+        "the default value was removed",
+    ),
+];
+
+/// Numeric constraints: keyword, rule name, whether it is an upper bound.
+pub const BOUNDS: &[(&str, &str, bool)] = &[
+    ("maxLength", "max-length", true),
+    ("minLength", "min-length", false),
+    ("maxItems", "max-items", true),
+    ("minItems", "min-items", false),
+    ("maximum", "max", true),
+    ("minimum", "min", false),
+];
+
+/// Boolean constraints of OpenAPI 3.0: keyword, rule name.
+pub const FLAGS: &[(&str, &str)] = &[
+    ("exclusiveMaximum", "exclusive-max"),
+    ("exclusiveMinimum", "exclusive-min"),
+];
+
+/// Place prefixes of the schema rules, and whether they are on the request side.
+pub const PREFIXES: &[(&str, bool)] = &[
+    ("request-parameter", true),
+    ("request-body", true),
+    ("request-property", true),
+    ("response-body", false),
+    ("response-property", false),
+];
+
+/// Level of a tightened constraint (accepts fewer values) on each side.
+const TIGHTENED: (Level, Level) = (Breaking, Info);
+/// Level of a loosened constraint (accepts more values) on each side.
+const LOOSENED: (Level, Level) = (Info, Warn);
+
+/// Every schema suffix with its (request, response) levels and meaning.
+pub fn schema_suffixes() -> Vec<(String, Level, Level, String)> {
+    let mut out: Vec<(String, Level, Level, String)> = SCHEMA
+        .iter()
+        .map(|(s, rq, rs, about)| (s.to_string(), *rq, *rs, about.to_string()))
+        .collect();
+    for (keyword, name, upper) in BOUNDS {
+        let (narrower, wider) = if *upper {
+            ("decreased", "increased")
+        } else {
+            ("increased", "decreased")
+        };
+        for (change, tight, about) in [
+            ("set", true, format!("`{keyword}` was added")),
+            (
+                narrower,
+                true,
+                format!("`{keyword}` was {narrower} (tightened)"),
+            ),
+            (wider, false, format!("`{keyword}` was {wider} (loosened)")),
+            ("unset", false, format!("`{keyword}` was removed")),
+        ] {
+            let (rq, rs) = if tight { TIGHTENED } else { LOOSENED };
+            out.push((format!("{name}-{change}"), rq, rs, about));
+        }
+    }
+    for (keyword, name) in FLAGS {
+        let (rq, rs) = TIGHTENED;
+        out.push((
+            format!("{name}-set"),
+            rq,
+            rs,
+            format!("`{keyword}` became true (tightened)"),
+        ));
+        let (rq, rs) = LOOSENED;
+        out.push((
+            format!("{name}-unset"),
+            rq,
+            rs,
+            format!("`{keyword}` became false (loosened)"),
+        ));
+    }
+    out
+}
+
+/// The whole table, in a stable order.
+pub fn all() -> Vec<Rule> {
+    let mut rules: Vec<Rule> = FIXED
+        .iter()
+        .map(|(id, level, about)| Rule {
+            id: id.to_string(),
+            level: *level,
+            about: about.to_string(),
+        })
+        .collect();
+    let suffixes = schema_suffixes();
+    for (prefix, request) in PREFIXES {
+        for (suffix, rq, rs, about) in &suffixes {
+            rules.push(Rule {
+                id: format!("{prefix}-{suffix}"),
+                level: if *request { *rq } else { *rs },
+                about: about.clone(),
+            });
+        }
+    }
+    rules
+}
+
+/// The level of a rule id, if the table has it.
+pub fn level(id: &str) -> Option<Level> {
+    if let Some((_, level, _)) = FIXED.iter().find(|(rule, _, _)| *rule == id) {
+        return Some(*level);
+    }
+    let (prefix, request) = PREFIXES
+        .iter()
+        .find(|(p, _)| id.strip_prefix(p).is_some_and(|s| s.starts_with('-')))?;
+    let suffix = &id[prefix.len() + 1..];
+    schema_suffixes()
+        .into_iter()
+        .find(|(s, _, _, _)| s == suffix)
+        .map(|(_, rq, rs, _)| if *request { rq } else { rs })
+}
+
+/// The ids of the rules that belong to one kind of place.
+pub fn fixed_ids() -> Vec<&'static str> {
+    FIXED.iter().map(|(id, _, _)| *id).collect()
+}
+
+/// The table as markdown, for the docs (`cargo xtask spec-diff --rules`):
+/// the rules of one kind of place, then the schema rule family.
+pub fn markdown() -> String {
+    let mut out = String::from("| rule | level | meaning |\n| --- | --- | --- |\n");
+    for (id, level, about) in FIXED {
+        out.push_str(&format!(
+            "| `{id}` | {level} | {} |\n",
+            about.replace('|', "\\|")
+        ));
+    }
+    out.push_str(
+        "\nSchema rules: the id is a place prefix, `request-parameter-`, `request-body-` or \
+         `request-property-` (request side), `response-body-` or `response-property-` \
+         (response side), followed by the suffix below; for example \
+         `request-parameter-max-length-decreased`, `response-property-enum-value-added`.\n\n\
+         | suffix | request side | response side | meaning |\n| --- | --- | --- | --- |\n",
+    );
+    for (suffix, rq, rs, about) in schema_suffixes() {
+        out.push_str(&format!(
+            "| `{suffix}` | {rq} | {rs} | {} |\n",
+            about.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_found() {
+        let rules = all();
+        let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "duplicate rule ids");
+        for rule in &rules {
+            assert_eq!(level(&rule.id), Some(rule.level), "{}", rule.id);
+        }
+        assert_eq!(
+            level("request-parameter-max-length-decreased"),
+            Some(Breaking)
+        );
+        assert_eq!(level("response-property-max-length-increased"), Some(Warn));
+        assert_eq!(level("response-property-enum-value-added"), Some(Breaking));
+        assert_eq!(level("no-such-rule"), None);
+    }
+}

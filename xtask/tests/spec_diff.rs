@@ -1,0 +1,536 @@
+//! `spec-diff` on the fixtures of `tests/spec_diff/<case>/`: expected rules,
+//! snapshots of the three formats, the version gate, errors, and the git path
+//! on a temporary repository.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::spec_diff::load::{self, Which};
+use xtask::spec_diff::{self, Format, Level, Report, rules, semver};
+
+/// Every fixture and the rule ids its diff must contain (an empty list: no
+/// spec change at all).
+const CASES: &[(&str, &[&str])] = &[
+    (
+        "constraints_loosened",
+        &[
+            "request-parameter-max-length-increased",
+            "request-parameter-pattern-removed",
+            "request-parameter-min-unset",
+            "request-property-max-items-unset",
+            "response-property-max-items-increased",
+        ],
+    ),
+    (
+        "constraints_tightened",
+        &[
+            "request-parameter-pattern-added",
+            "request-parameter-pattern-changed",
+            "request-parameter-max-decreased",
+            "request-property-max-items-decreased",
+            "request-property-min-items-set",
+            "request-property-max-length-decreased",
+        ],
+    ),
+    (
+        "enum_values",
+        &[
+            "response-property-enum-value-added",
+            "response-property-enum-value-removed",
+            "request-property-enum-value-added",
+        ],
+    ),
+    (
+        "media_types",
+        &[
+            "request-body-media-type-removed",
+            "request-body-media-type-added",
+            "response-media-type-removed",
+            "response-media-type-added",
+        ],
+    ),
+    (
+        "nullable_default",
+        &[
+            "response-property-became-nullable",
+            "request-property-became-nullable",
+            "request-property-default-value-changed",
+        ],
+    ),
+    ("operation_deprecated", &["endpoint-deprecated"]),
+    (
+        "operation_removed_added",
+        &["api-removed-without-deprecation", "endpoint-added"],
+    ),
+    ("operation_renamed", &["api-operation-id-updated"]),
+    (
+        "parameters_added_removed",
+        &[
+            "request-parameter-removed",
+            "new-required-request-parameter",
+        ],
+    ),
+    (
+        "parameters_required_changed",
+        &[
+            "request-parameter-became-required",
+            "new-optional-request-parameter",
+        ],
+    ),
+    (
+        "ref_component_changed",
+        &["request-parameter-max-length-decreased"],
+    ),
+    ("ref_inlined_no_change", &[]),
+    (
+        "ref_target_swapped",
+        &[
+            "schema-ref-target-changed",
+            "response-property-became-not-enum",
+            "response-optional-property-added",
+        ],
+    ),
+    (
+        "request_properties",
+        &[
+            "new-required-request-property",
+            "new-optional-request-property",
+            "request-property-removed",
+        ],
+    ),
+    (
+        "request_required_changed",
+        &[
+            "request-property-became-required",
+            "request-body-became-optional",
+        ],
+    ),
+    (
+        "response_properties",
+        &[
+            "response-required-property-added",
+            "response-optional-property-added",
+            "response-required-property-removed",
+            "response-optional-property-removed",
+            "response-property-became-optional",
+        ],
+    ),
+    ("semver_bumped", &["api-operation-id-updated"]),
+    ("semver_not_bumped", &["api-operation-id-updated"]),
+    (
+        "status_codes",
+        &[
+            "response-success-status-removed",
+            "response-success-status-added",
+            "response-non-success-status-removed",
+        ],
+    ),
+    (
+        "type_format_changed",
+        &[
+            "request-parameter-type-changed",
+            "request-property-type-changed",
+            "response-property-type-changed",
+        ],
+    ),
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec_diff")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// The report of one fixture, with the version gate when it has manifests.
+fn report(case: &str) -> Report {
+    let dir = fixtures().join(case);
+    let base = load::from_text(
+        Which::Base,
+        &format!("{case}/base.yaml"),
+        &read(&dir.join("base.yaml")),
+    )
+    .unwrap();
+    let head = load::from_text(
+        Which::Head,
+        &format!("{case}/head.yaml"),
+        &read(&dir.join("head.yaml")),
+    )
+    .unwrap();
+    let mut report = spec_diff::diff(&base, &head).unwrap();
+    let (bm, hm) = (dir.join("base.Cargo.toml"), dir.join("head.Cargo.toml"));
+    if bm.exists() {
+        let gate = semver::gate(
+            &format!("{case}/base.yaml"),
+            &read(&bm),
+            &read(&hm),
+            report.breaking(),
+        )
+        .unwrap();
+        report.version = Some(gate);
+    }
+    report
+}
+
+#[test]
+fn every_fixture_is_listed_and_there_are_enough() {
+    let mut dirs: Vec<String> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    let listed: Vec<&str> = CASES.iter().map(|(case, _)| *case).collect();
+    assert_eq!(dirs, listed);
+    assert!(CASES.len() >= 15);
+}
+
+#[test]
+fn fixtures_report_their_rules_and_match_the_snapshots() {
+    for (case, expected) in CASES {
+        let report = report(case);
+        let found: Vec<&str> = report.changes.iter().map(|c| c.rule.as_str()).collect();
+        for rule in *expected {
+            assert!(
+                found.contains(rule),
+                "{case}: `{rule}` not reported; found {found:?}"
+            );
+        }
+        if expected.is_empty() {
+            assert!(report.changes.is_empty(), "{case}: {found:?}");
+        }
+        for change in &report.changes {
+            assert_eq!(
+                rules::level(&change.rule),
+                Some(change.level),
+                "{case}: `{}` not in the table",
+                change.rule
+            );
+        }
+        insta::assert_snapshot!(
+            format!("{case}__markdown"),
+            spec_diff::render(&report, Format::Markdown)
+        );
+        insta::assert_snapshot!(
+            format!("{case}__text"),
+            spec_diff::render(&report, Format::Text)
+        );
+        insta::assert_snapshot!(
+            format!("{case}__json"),
+            spec_diff::render(&report, Format::Json)
+        );
+    }
+}
+
+#[test]
+fn json_has_stable_field_names() {
+    let report = report("enum_values");
+    let value: serde_json::Value =
+        serde_json::from_str(&spec_diff::render(&report, Format::Json)).unwrap();
+    let change = &value["changes"][0];
+    for field in ["level", "rule", "location", "message"] {
+        assert!(change.get(field).is_some(), "{field}");
+    }
+    assert_eq!(change["level"], "breaking");
+    for field in ["added", "removed", "changed"] {
+        assert!(value["rust_api"][field].is_array(), "{field}");
+    }
+    assert_eq!(value["summary"]["breaking"], 2);
+}
+
+#[test]
+fn levels_judged_for_a_rust_client() {
+    let level = |case: &str, rule: &str| {
+        report(case)
+            .changes
+            .iter()
+            .find(|c| c.rule == rule)
+            .map(|c| c.level)
+            .unwrap()
+    };
+    assert_eq!(
+        level("enum_values", "response-property-enum-value-added"),
+        Level::Breaking
+    );
+    assert_eq!(
+        level("enum_values", "request-property-enum-value-added"),
+        Level::Warn
+    );
+    assert_eq!(
+        level("operation_renamed", "api-operation-id-updated"),
+        Level::Breaking
+    );
+    assert_eq!(
+        level("response_properties", "response-optional-property-added"),
+        Level::Info
+    );
+    assert_eq!(
+        level("response_properties", "response-required-property-added"),
+        Level::Warn
+    );
+    assert_eq!(
+        level("constraints_tightened", "request-parameter-pattern-changed"),
+        Level::Warn
+    );
+    assert_eq!(
+        level(
+            "constraints_loosened",
+            "response-property-max-items-increased"
+        ),
+        Level::Warn
+    );
+}
+
+#[test]
+fn a_change_in_a_component_is_reported_where_it_is_used() {
+    let report = report("ref_component_changed");
+    let places: Vec<&str> = report.changes.iter().map(|c| c.location.as_str()).collect();
+    assert_eq!(places.len(), 3, "{places:?}");
+    assert!(
+        places
+            .iter()
+            .all(|p| p.ends_with("parameter path project_id")),
+        "{places:?}"
+    );
+}
+
+#[test]
+fn version_gate_fails_without_the_bump() {
+    let report = report("semver_not_bumped");
+    let gate = report.version.as_ref().unwrap();
+    assert!(!gate.ok);
+    assert_eq!(
+        gate.message,
+        "breaking spec change since semver_not_bumped/base.yaml but mrs-iam-sync is still 0.1.0: bump to 0.2.0"
+    );
+    assert!(report.fails(Level::Breaking));
+}
+
+#[test]
+fn version_gate_passes_with_the_bump() {
+    let report = report("semver_bumped");
+    let gate = report.version.as_ref().unwrap();
+    assert!(gate.ok, "{}", gate.message);
+    assert_eq!(gate.required.as_deref(), Some("0.2.0"));
+}
+
+#[test]
+fn cli_on_files_exit_codes() {
+    let root = fixtures();
+    let case = |name: &str, file: &str| fixtures().join(name).join(file).display().to_string();
+    let run = |args: &[&str]| spec_diff::execute(&root, args);
+    let (b, h) = (
+        case("operation_deprecated", "base.yaml"),
+        case("operation_deprecated", "head.yaml"),
+    );
+    assert_eq!(run(&[&b, &h]).code, 0);
+    assert_eq!(run(&["--fail-on", "warn", &b, &h]).code, 0);
+    let (b, h) = (
+        case("enum_values", "base.yaml"),
+        case("enum_values", "head.yaml"),
+    );
+    let out = run(&["--format", "text", &b, &h]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("breaking response-property-enum-value-added")
+    );
+    let (b, h) = (
+        case("constraints_loosened", "base.yaml"),
+        case("constraints_loosened", "head.yaml"),
+    );
+    assert_eq!(run(&[&b, &h]).code, 0);
+    assert_eq!(run(&["--fail-on=warn", &b, &h]).code, 1);
+    // The version gate on files needs the manifests.
+    let (b, h) = (
+        case("semver_not_bumped", "base.yaml"),
+        case("semver_not_bumped", "head.yaml"),
+    );
+    let (bm, hm) = (
+        case("semver_not_bumped", "base.Cargo.toml"),
+        case("semver_not_bumped", "head.Cargo.toml"),
+    );
+    let out = run(&[
+        "--check-version",
+        "--base-manifest",
+        &bm,
+        "--head-manifest",
+        &hm,
+        "--format",
+        "text",
+        &b,
+        &h,
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("but mrs-iam-sync is still 0.1.0: bump to 0.2.0"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(run(&["--check-version", &b, &h]).code, 2);
+    // Bad arguments.
+    assert_eq!(run(&["--format", "yaml"]).code, 2);
+    assert_eq!(run(&["only-one-file.yaml"]).code, 2);
+    assert_eq!(run(&["--base", "HEAD", &b, &h]).code, 2);
+    assert_eq!(run(&["--rules"]).code, 0);
+}
+
+#[test]
+fn errors_name_the_side_and_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = fixtures().join("operation_renamed/base.yaml");
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "openapi: 3.0.3\ninfo: [\n").unwrap();
+    let bad_shape = dir.path().join("shape.yaml");
+    std::fs::write(&bad_shape, "openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n").unwrap();
+    let missing = dir.path().join("missing.yaml");
+    // progenitor 0.15 panics on two request media types: an error, not a panic.
+    let unsupported = dir.path().join("unsupported.yaml");
+    let text = read(&good).replace(
+        "          application/json:\n            schema:\n              $ref: '#/components/schemas/UpdateSyncIamUserRequest'\n",
+        "          application/json:\n            schema:\n              $ref: '#/components/schemas/UpdateSyncIamUserRequest'\n          text/plain:\n            schema:\n              type: string\n",
+    );
+    std::fs::write(&unsupported, text).unwrap();
+    let root = fixtures();
+    let g = good.display().to_string();
+    for (base, head, expected) in [
+        (bad_yaml.display().to_string(), g.clone(), "the base spec"),
+        (g.clone(), bad_yaml.display().to_string(), "the head spec"),
+        (
+            g.clone(),
+            bad_shape.display().to_string(),
+            "not a valid OpenAPI",
+        ),
+        (missing.display().to_string(), g.clone(), "the base spec"),
+        (
+            g.clone(),
+            unsupported.display().to_string(),
+            "the head spec",
+        ),
+    ] {
+        let out = spec_diff::execute(&root, &[&base, &head]);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains(expected), "{expected}: {}", out.stderr);
+    }
+    let out = spec_diff::execute(&root, &[&g, &unsupported.display().to_string()]);
+    assert!(out.stderr.contains("cannot be generated"), "{}", out.stderr);
+}
+
+#[test]
+fn the_docs_list_every_rule() {
+    let docs = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("SPEC_DIFF.md"));
+    for id in rules::fixed_ids() {
+        assert!(
+            docs.contains(&format!("`{id}`")),
+            "SPEC_DIFF.md lacks `{id}`"
+        );
+    }
+    for (suffix, ..) in rules::schema_suffixes() {
+        assert!(
+            docs.contains(&format!("| `{suffix}` |")),
+            "SPEC_DIFF.md lacks the suffix `{suffix}`"
+        );
+    }
+    // The docs show the table the code has.
+    assert!(
+        docs.contains(&rules::markdown()),
+        "SPEC_DIFF.md: paste `cargo xtask spec-diff --rules` again"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=spec-diff test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn git_revisions_in_a_temporary_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("spec")).unwrap();
+    std::fs::create_dir_all(root.join("crates/mrs-iam-sync")).unwrap();
+    let case = fixtures().join("semver_not_bumped");
+    let spec = root.join("spec/mrs-iam-sync.yaml");
+    let manifest = root.join("crates/mrs-iam-sync/Cargo.toml");
+    std::fs::write(&spec, read(&case.join("base.yaml"))).unwrap();
+    std::fs::write(&manifest, read(&case.join("base.Cargo.toml"))).unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+
+    // Unchanged working tree: nothing to report.
+    let out = spec_diff::execute(root, &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("**0 breaking, 0 warn, 0 info**"),
+        "{}",
+        out.stdout
+    );
+
+    // A renamed operation in the working tree.
+    std::fs::write(&spec, read(&case.join("head.yaml"))).unwrap();
+    let out = spec_diff::execute(root, &["--format", "text", "--check-version"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains("api-operation-id-updated"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("version fails: breaking spec change since HEAD but mrs-iam-sync is still 0.1.0: bump to 0.2.0"),
+        "{}",
+        out.stdout
+    );
+    let err = spec_diff::version_gate_since(root, "HEAD").unwrap_err();
+    assert!(format!("{err:#}").contains("bump to 0.2.0"), "{err:#}");
+
+    // Committed, then compared with HEAD~1 and bumped.
+    git(root, &["commit", "-q", "-am", "rename"]);
+    assert_eq!(spec_diff::execute(root, &[]).code, 0);
+    let out = spec_diff::execute(root, &["--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("\"base\": \"HEAD~1:spec/mrs-iam-sync.yaml\""),
+        "{}",
+        out.stdout
+    );
+    std::fs::write(
+        &manifest,
+        read(&case.join("base.Cargo.toml")).replace("0.1.0", "0.2.0"),
+    )
+    .unwrap();
+    spec_diff::version_gate_since(root, "HEAD~1").unwrap();
+
+    // A revision that does not exist, or a base without the spec.
+    let out = spec_diff::execute(root, &["--base", "no-such-rev"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("the base spec (no-such-rev:spec/mrs-iam-sync.yaml)"),
+        "{}",
+        out.stderr
+    );
+}
