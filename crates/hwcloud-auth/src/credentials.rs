@@ -255,13 +255,16 @@ impl Credentials {
         };
         let profile = parse_profile(&bytes, &location.path)?;
         let path = location.path;
-        let section = profile
-            .basic
-            .ok_or_else(|| CredentialsError::MissingSection {
-                path: path.clone(),
-                found: profile.sections.clone(),
-            })?;
-        let mut section = section;
+        let Some(mut section) = profile.basic else {
+            return Err(CredentialsError::MissingSection {
+                other_case: profile
+                    .sections
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(PROFILE_SECTION)),
+                other_sections: profile.sections.len(),
+                path,
+            });
+        };
         let take = |s: &mut BTreeMap<String, Secret>, key: &str| {
             s.remove(key)
                 .map(|v| v.expose().to_owned())
@@ -397,6 +400,18 @@ struct Profile {
     sections: Vec<String>,
 }
 
+/// Keys of the official SDK's profile sections: the only file content errors may show.
+const KNOWN_KEYS: &[&str] = &[
+    "ak",
+    "sk",
+    "project_id",
+    "security_token",
+    "domain_id",
+    "iam_endpoint",
+    "idp_id",
+    "id_token_file",
+];
+
 /// A small INI reader (the subset of Python's `configparser` a credentials file uses).
 fn parse_profile(bytes: &[u8], path: &Path) -> Result<Profile, CredentialsError> {
     let invalid = |line: usize, reason: String| CredentialsError::ProfileInvalid {
@@ -432,7 +447,12 @@ fn parse_profile(bytes: &[u8], path: &Path) -> Result<Profile, CredentialsError>
             };
             let name = name.trim();
             if sections.iter().any(|s| s == name) {
-                return Err(invalid(line_no, format!("section [{name}] appears twice")));
+                let shown = if name == PROFILE_SECTION {
+                    format!("section [{name}]")
+                } else {
+                    "a section".to_owned()
+                };
+                return Err(invalid(line_no, format!("{shown} appears twice")));
             }
             sections.push(name.to_owned());
             in_basic = name == PROFILE_SECTION;
@@ -448,20 +468,26 @@ fn parse_profile(bytes: &[u8], path: &Path) -> Result<Profile, CredentialsError>
             ));
         };
         let key = line[..split].trim().to_lowercase();
+        // Only well-known key names are ever shown: a stray line may be a secret.
+        let shown = if KNOWN_KEYS.contains(&key.as_str()) {
+            format!("key `{key}`")
+        } else {
+            "a key".to_owned()
+        };
         if key.is_empty() {
             return Err(invalid(line_no, "a key is missing before `=`".to_owned()));
         }
         if sections.is_empty() {
             return Err(invalid(
                 line_no,
-                format!("key `{key}` comes before any `[section]` header"),
+                format!("{shown} comes before any `[section]` header"),
             ));
         }
         if in_basic && let Some(map) = basic.as_mut() {
             if map.contains_key(&key) {
                 return Err(invalid(
                     line_no,
-                    format!("key `{key}` appears twice in section [{PROFILE_SECTION}]"),
+                    format!("{shown} appears twice in section [{PROFILE_SECTION}]"),
                 ));
             }
             map.insert(key, Secret::new(line[split + 1..].trim()));
@@ -541,12 +567,15 @@ pub enum CredentialsError {
         /// What is wrong (never the line's content).
         reason: String,
     },
-    /// The profile file has no `[basic]` section.
+    /// The profile file has no `[basic]` section. (Other section names are not shown:
+    /// a stray line may be a secret.)
     MissingSection {
         /// The file.
         path: PathBuf,
-        /// The sections it has.
-        found: Vec<String>,
+        /// How many other sections it has.
+        other_sections: usize,
+        /// Whether one of them is `basic` in another case (`[Basic]`): names are case-sensitive.
+        other_case: bool,
     },
     /// No source had credentials.
     NotFound {
@@ -592,16 +621,23 @@ impl fmt::Display for CredentialsError {
                     path.display()
                 )
             }
-            CredentialsError::MissingSection { path, found } => {
+            CredentialsError::MissingSection {
+                path,
+                other_sections,
+                other_case,
+            } => {
                 write!(
                     f,
                     "the profile file {} has no [{PROFILE_SECTION}] section",
                     path.display()
                 )?;
-                if found.is_empty() {
-                    f.write_str(" (it has no sections)")
-                } else {
-                    write!(f, " (it has: [{}])", found.join("], ["))
+                match (other_sections, other_case) {
+                    (_, true) => f.write_str(
+                        " (it has one spelled in another case; section names are case-sensitive)",
+                    ),
+                    (0, _) => f.write_str(" (it has no sections)"),
+                    (1, _) => f.write_str(" (it has 1 other section)"),
+                    (n, _) => write!(f, " (it has {n} other sections)"),
                 }
             }
             CredentialsError::NotFound { profile } => write!(

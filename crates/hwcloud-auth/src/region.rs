@@ -194,13 +194,21 @@ pub fn normalize_endpoint(endpoint: &str) -> Result<String, EndpointError> {
     if authority.host().is_empty() {
         return Err(invalid("it has no host"));
     }
-    if let Some(port) = authority.port()
-        && (port.as_str().is_empty() || authority.port_u16().is_none())
-    {
-        return Err(invalid("its port is not a number from 0 to 65535"));
-    }
-    if authority.as_str().ends_with(':') {
-        return Err(invalid("its port is empty"));
+    // `http` does not keep a port it cannot read as a number, so look at the text.
+    let text = authority.as_str();
+    let after_host = match text.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(_, rest)| rest),
+        None => text.find(':').map_or("", |i| &text[i..]),
+    };
+    if let Some(port) = after_host.strip_prefix(':') {
+        if port.is_empty() {
+            return Err(invalid("its port is empty"));
+        }
+        if !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() {
+            return Err(invalid("its port is not a number from 0 to 65535"));
+        }
+    } else if !after_host.is_empty() {
+        return Err(invalid("it is not a valid URL"));
     }
     Ok(normalized)
 }

@@ -50,6 +50,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroize;
 
 use crate::secret::Secret;
 
@@ -235,9 +236,12 @@ pub fn sign(
         let signed = collect_signed_headers(headers, &extra[..n_extra], skip)?;
         let payload = payload_hash(&signed, body);
 
-        let mut hasher = HashSink(Sha256::new());
-        write_canonical_request(&mut hasher, method, uri, &signed, payload.as_str());
-        let cr_hash = Hex::of(&hasher.0.finalize().into());
+        // Built in one buffer and hashed at once (cheaper than many small hash updates);
+        // wiped afterwards, as it may hold a security token.
+        let mut cr = String::with_capacity(canonical_len(method, uri, &signed));
+        write_canonical_request(&mut cr, method, uri, &signed, payload.as_str());
+        let cr_hash = Hex::of(&Sha256::digest(cr.as_bytes()).into());
+        cr.zeroize();
 
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(sk.expose().as_bytes())
             .map_err(|_| SignError::MissingSecretKey)?;
@@ -316,19 +320,23 @@ pub fn canonical_request(
 ) -> Result<String, SignError> {
     let signed = collect_signed_headers(headers, &[], None)?;
     let payload = payload_hash(&signed, body);
+    let mut out = String::with_capacity(canonical_len(method, uri, &signed));
+    write_canonical_request(&mut out, method, uri, &signed, payload.as_str());
+    Ok(out)
+}
+
+/// A capacity for the canonical request that is enough unless the path or query needs
+/// much percent-encoding.
+fn canonical_len(method: &Method, uri: &Uri, signed: &[SignedHeader<'_>]) -> usize {
     let headers_len: usize = signed
         .iter()
         .map(|h| 2 * h.name.len() + h.value.len() + 3)
         .sum();
-    let mut out = String::with_capacity(
-        method.as_str().len()
-            + 2 * uri.path().len()
-            + 2 * uri.query().map_or(0, str::len)
-            + headers_len
-            + 80,
-    );
-    write_canonical_request(&mut out, method, uri, &signed, payload.as_str());
-    Ok(out)
+    method.as_str().len()
+        + uri.path().len()
+        + uri.query().map_or(0, |q| q.len() + q.len() / 2)
+        + headers_len
+        + 72
 }
 
 /// The string to sign: `SDK-HMAC-SHA256\n<sdk_date>\n<hex SHA-256 of canonical_request>`.
@@ -498,6 +506,15 @@ fn single_value<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str
 
 /// Python's `str.strip()`: Unicode white space plus the ASCII separators 0x1C-0x1F.
 fn trim_value(s: &str) -> &str {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        // Fast path: visible ASCII at both ends, nothing to trim.
+        (Some(&first), Some(&last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => {
+            return s;
+        }
+        (None, _) | (_, None) => return s,
+        _ => {}
+    }
     s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
 }
 
@@ -586,7 +603,7 @@ fn uri_host(uri: &Uri) -> Option<&str> {
 // ---------------------------------------------------------------------------------------
 // Canonical request writer
 
-/// Where the canonical request goes: a `String` (to look at) or straight into SHA-256.
+/// Where the canonical request is written.
 trait Sink {
     fn put(&mut self, s: &str);
     /// `%XX` with upper-case hex.
@@ -603,23 +620,6 @@ impl Sink for String {
         self.push('%');
         self.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
         self.push(char::from(HEX_UPPER[usize::from(byte & 15)]));
-    }
-}
-
-struct HashSink(Sha256);
-
-impl Sink for HashSink {
-    #[inline]
-    fn put(&mut self, s: &str) {
-        self.0.update(s.as_bytes());
-    }
-    #[inline]
-    fn put_pct(&mut self, byte: u8) {
-        self.0.update([
-            b'%',
-            HEX_UPPER[usize::from(byte >> 4)],
-            HEX_UPPER[usize::from(byte & 15)],
-        ]);
     }
 }
 
