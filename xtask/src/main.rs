@@ -32,6 +32,9 @@ fn main() -> ExitCode {
         ["generate", "--check"] => generate::run(&root, generate::Mode::Check),
         ["check"] => check::run(&root),
         ["check", "--base", base] => check::run_with_base(&root, base),
+        ["check", flag] if flag.starts_with("--base=") => {
+            check::run_with_base(&root, &flag["--base=".len()..])
+        }
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{USAGE}");

@@ -82,8 +82,8 @@ impl Version {
             })
     }
 
-    /// Whether `self` is compatible-incompatible enough after `base`: the
-    /// major (0.x: minor) number went up.
+    /// Whether `self` is a breaking bump of `base`: the major number went
+    /// up (while `base` is 0.x, the minor number going up is enough).
     pub fn is_breaking_bump_of(&self, base: &Version) -> bool {
         if base.major == 0 {
             self.major > 0 || self.minor > base.minor
