@@ -27,8 +27,9 @@ impl RetryAfter {
 ///
 /// "Success status" below means the operation's normal status: 200 for the
 /// three GET operations, 202 for UpdateSyncIamUser and CancelSyncIamUser.
-/// Every kind except [`FaultKind::Delay`] replaces the operation: the cluster's
-/// state is not touched.
+/// Every kind except [`FaultKind::Delay`] and
+/// [`FaultKind::DropConnectionAfterProcessing`] replaces the operation: the
+/// cluster's state is not touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
     /// HTTP 500, `{"error_code":"MRS.0011","message":"Internal service error.","request_id":...}`
@@ -55,8 +56,14 @@ pub enum FaultKind {
     /// `is_synchronous` or `state`) is missing. ShowSyncIamUser has no
     /// required field; it gets `{}` too (which means "nothing synchronized").
     MissingField,
-    /// Close the connection without sending any response.
+    /// Close the connection without sending any response; the operation does
+    /// not run.
     DropConnection,
+    /// Run the operation (a sync starts, names are removed), then close the
+    /// connection without sending the response: the lost answer to a request
+    /// that did reach the service, which a client must not blindly resend
+    /// when it is not idempotent (UpdateSyncIamUser).
+    DropConnectionAfterProcessing,
 }
 
 /// A fault to inject: the next `count` requests that authenticate and whose
@@ -138,7 +145,8 @@ impl FromStr for FaultKind {
     type Err = FaultParseError;
 
     /// `500`, `503`, `429` (Retry-After: 1) or `429=SECS`, `delay=DURATION`,
-    /// `malformed-json`, `html`, `empty-body`, `missing-field`, `drop`.
+    /// `malformed-json`, `html`, `empty-body`, `missing-field`, `drop`,
+    /// `drop-after` (drop after the operation ran).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (name, arg) = match s.split_once('=') {
             Some((n, a)) => (n, Some(a)),
@@ -177,9 +185,10 @@ impl FromStr for FaultKind {
             "empty-body" => no_arg(FaultKind::EmptyBody),
             "missing-field" => no_arg(FaultKind::MissingField),
             "drop" => no_arg(FaultKind::DropConnection),
+            "drop-after" => no_arg(FaultKind::DropConnectionAfterProcessing),
             other => Err(FaultParseError(format!(
                 "unknown fault kind '{other}' (expected 500, 503, 429[=SECS], delay=DURATION, \
-                 malformed-json, html, empty-body, missing-field, drop)"
+                 malformed-json, html, empty-body, missing-field, drop, drop-after)"
             ))),
         }
     }
@@ -232,6 +241,10 @@ mod tests {
         assert_eq!(
             "delay=250ms:2".parse::<Fault>().unwrap(),
             Fault::new(FaultKind::Delay(Duration::from_millis(250))).times(2)
+        );
+        assert_eq!(
+            "drop-after:2".parse::<Fault>().unwrap(),
+            Fault::new(FaultKind::DropConnectionAfterProcessing).times(2)
         );
         for bad in ["", "404", "delay", "drop=1", "500:x", "500:1:", "429=soon"] {
             assert!(bad.parse::<Fault>().is_err(), "{bad}");

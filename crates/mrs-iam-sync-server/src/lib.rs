@@ -6,26 +6,35 @@
 //! in the gateway's and MRS's shapes, records every request it receives, and
 //! misbehaves on demand ([`Fault`]).
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
-//! use mrs_iam_sync_server::{Config, Fault, FaultKind, Server};
+//! use mrs_iam_sync_server::{Config, DEMO_PROJECT_ID, DEMO_TOKEN, Fault, FaultKind, RetryAfter, Server};
 //!
-//! # async fn demo() -> std::io::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = Config {
 //!     sync_duration: Duration::from_millis(200),
 //!     ..Config::default()
 //! };
-//! let server = Server::start(config, "127.0.0.1:0".parse().unwrap()).await?;
-//! println!("MRS endpoint: {}", server.base_url()); // http://127.0.0.1:PORT
+//! let server = Server::start(config, "127.0.0.1:0".parse()?).await?;
+//! let url = format!("{}/v2/{DEMO_PROJECT_ID}/clusters/cid-1/iam-sync", server.base_url());
 //!
-//! // The next two requests for cluster "cid-1" are throttled.
-//! server.inject(Fault::new(FaultKind::TooManyRequests {
-//!     retry_after: mrs_iam_sync_server::RetryAfter::Seconds(1),
-//! }).times(2).for_cluster("cid-1"));
+//! // The next request for cluster "cid-1" is throttled.
+//! server.inject(
+//!     Fault::new(FaultKind::TooManyRequests { retry_after: RetryAfter::Seconds(1) })
+//!         .for_cluster("cid-1"),
+//! );
 //!
-//! // ... point a client at server.base_url() with DEMO_AK / DEMO_SK ...
+//! // (Real clients sign with DEMO_AK / DEMO_SK; a token is shorter here.)
+//! let http = reqwest::Client::builder().no_proxy().build()?;
+//! let first = http.get(&url).header("X-Auth-Token", DEMO_TOKEN).send().await?;
+//! assert_eq!(first.status(), 429);
+//! assert_eq!(first.headers()["retry-after"], "1");
+//! let second = http.get(&url).header("X-Auth-Token", DEMO_TOKEN).send().await?;
+//! assert_eq!(second.text().await?, r#"{"is_synchronizing":false}"#);
 //!
-//! assert_eq!(server.request_count(), 0);
+//! assert_eq!(server.request_count(), 2);
+//! assert_eq!(server.requests()[0].status, Some(429));
 //! server.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -42,8 +51,10 @@
 //! 5. Authentication → 401 `APIGW.0301`.
 //! 6. Faults: the first injected [`Fault`] that matches the cluster id in the
 //!    path takes one of its count and answers instead (a
-//!    [`FaultKind::Delay`] waits, then goes on). Unauthenticated requests
-//!    never consume a fault.
+//!    [`FaultKind::Delay`] waits, then goes on;
+//!    [`FaultKind::DropConnectionAfterProcessing`] goes on, then closes the
+//!    connection instead of answering). Unauthenticated requests and unknown
+//!    paths never consume a fault; an invalid id or unknown cluster does.
 //! 7. Path parameters → 400 `12000002`; unknown cluster → 400 `12000003`.
 //! 8. The body (POST, DELETE) → 400 `12000002` naming the problem.
 //! 9. The operation.

@@ -40,7 +40,7 @@ struct Args {
     max_body_bytes: Option<usize>,
     /// Inject a fault: kind[:count[:cluster]] with kind one of 500, 503,
     /// 429[=SECS], delay=DURATION, malformed-json, html, empty-body,
-    /// missing-field, drop (repeatable).
+    /// missing-field, drop, drop-after (repeatable).
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
     /// Do not log requests on stderr.

@@ -614,26 +614,56 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
 
     let (raw_project, raw_cluster, _) = split_path(&path).unwrap_or_default();
     let cluster_for_faults = decode_segment(raw_cluster).unwrap_or_default();
-    if let Some(kind) = shared.take_fault(&cluster_for_faults) {
-        match kind {
-            FaultKind::Delay(d) => tokio::time::sleep(d).await,
-            FaultKind::DropConnection => {
-                if let Some(kill) = req.extensions().get::<ConnectionKill>() {
-                    if config.log_requests {
-                        eprintln!(
-                            "{} {path} -> connection dropped (fault, request id {rid})",
-                            req.method()
-                        );
-                    }
-                    kill.0.notify_one();
-                    return std::future::pending().await;
-                }
-                return raw_response(StatusCode::BAD_GATEWAY, "text/plain", "");
-            }
-            other => return fault_response(&other, op, &rid),
+    match shared.take_fault(&cluster_for_faults) {
+        None => operate(&shared, op, raw_project, raw_cluster, &body, &rid),
+        Some(FaultKind::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            operate(&shared, op, raw_project, raw_cluster, &body, &rid)
         }
+        Some(FaultKind::DropConnection) => drop_connection(&shared, &req, &rid).await,
+        Some(FaultKind::DropConnectionAfterProcessing) => {
+            let _ = operate(&shared, op, raw_project, raw_cluster, &body, &rid);
+            drop_connection(&shared, &req, &rid).await
+        }
+        Some(other) => fault_response(&other, op, &rid),
     }
+}
 
+/// Close the request's connection without answering: never returns (the
+/// connection task drops this future with the connection).
+fn drop_connection(
+    shared: &Shared,
+    req: &Request,
+    rid: &str,
+) -> impl Future<Output = Response> + Send + 'static {
+    let kill = req.extensions().get::<ConnectionKill>().cloned();
+    if kill.is_some() && shared.config.log_requests {
+        eprintln!(
+            "{} {} -> connection dropped (fault, request id {rid})",
+            req.method(),
+            req.uri().path()
+        );
+    }
+    async move {
+        let Some(kill) = kill else {
+            // Not served by our accept loop: nothing to close; answer like a proxy would.
+            return raw_response(StatusCode::BAD_GATEWAY, "text/plain", "");
+        };
+        kill.0.notify_one();
+        std::future::pending().await
+    }
+}
+
+/// Validation and the operation itself.
+fn operate(
+    shared: &Shared,
+    op: Op,
+    raw_project: &str,
+    raw_cluster: &str,
+    body: &[u8],
+    rid: &str,
+) -> Response {
+    let config = &shared.config;
     let project_id = match check_id(
         raw_project,
         "project_id",
@@ -641,7 +671,7 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
         "1 to 64 ASCII letters and digits",
     ) {
         Ok(v) => v,
-        Err(msg) => return invalid(msg, &rid),
+        Err(msg) => return invalid(msg, rid),
     };
     let cluster_id = match check_id(
         raw_cluster,
@@ -650,14 +680,14 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
         "1 to 64 ASCII letters, digits, '_' and '-'",
     ) {
         Ok(v) => v,
-        Err(msg) => return invalid(msg, &rid),
+        Err(msg) => return invalid(msg, rid),
     };
     if !config.clusters.contains(&cluster_id) {
         return error(
             StatusCode::BAD_REQUEST,
             "12000003",
             format!("The cluster does not exist. cluster_id: {cluster_id}"),
-            &rid,
+            rid,
         );
     }
 
@@ -689,9 +719,9 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
             json_response(StatusCode::OK, &Value::Object(out))
         }
         Op::UpdateSyncIamUser => {
-            let request = match parse_update(&body) {
+            let request = match parse_update(body) {
                 Ok(r) => r,
-                Err(msg) => return invalid(msg, &rid),
+                Err(msg) => return invalid(msg, rid),
             };
             let started = lock(&shared.states)
                 .get(&project_id, &cluster_id)
@@ -705,7 +735,7 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
                         "A synchronization task is already running on cluster {cluster_id}; \
                          wait until ListClusterSyncTaskStatus answers is_synchronizing=false"
                     ),
-                    &rid,
+                    rid,
                 ),
                 Err(SyncRefused::Unknown { users, groups }) => {
                     let mut parts = Vec::new();
@@ -715,14 +745,14 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
                     if !groups.is_empty() {
                         parts.push(format!("unknown IAM groups: {}", list(&groups)));
                     }
-                    invalid(parts.join("; "), &rid)
+                    invalid(parts.join("; "), rid)
                 }
             }
         }
         Op::CancelSyncIamUser => {
-            let (users, groups) = match parse_cancel(&body) {
+            let (users, groups) = match parse_cancel(body) {
                 Ok(r) => r,
-                Err(msg) => return invalid(msg, &rid),
+                Err(msg) => return invalid(msg, rid),
             };
             lock(&shared.states)
                 .get(&project_id, &cluster_id)
@@ -789,7 +819,9 @@ fn fault_response(kind: &FaultKind, op: Op, rid: &str) -> Response {
         FaultKind::EmptyBody => raw_response(op.success(), JSON, ""),
         FaultKind::MissingField => raw_response(op.success(), JSON, "{}"),
         // Handled by the caller; answer something sane if reached anyway.
-        FaultKind::Delay(_) | FaultKind::DropConnection => error(
+        FaultKind::Delay(_)
+        | FaultKind::DropConnection
+        | FaultKind::DropConnectionAfterProcessing => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "MRS.0011",
             "Internal service error.".into(),

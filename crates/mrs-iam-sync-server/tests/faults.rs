@@ -69,14 +69,14 @@ async fn throttling_with_retry_after() {
 async fn delay_then_normal_answer() {
     let server = start().await;
     let c = Client::new(&server);
-    server.inject(Fault::new(FaultKind::Delay(Duration::from_millis(400))));
+    server.inject(Fault::new(FaultKind::Delay(Duration::from_millis(1000))));
     let started = Instant::now();
     let path = users();
     let (r, in_flight) = tokio::join!(c.post(&path, r#"{"user_names":["user1"]}"#), async {
         tokio::time::sleep(Duration::from_millis(200)).await;
         server.requests()
     });
-    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(started.elapsed() >= Duration::from_millis(1000));
     // The operation ran after the delay.
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(r.json(), json!({"state": "synchronizing"}));
@@ -171,6 +171,36 @@ async fn dropped_connection() {
     assert_eq!(out, "");
     // And the server goes on.
     assert_eq!(c.get(&task_status()).await.status, 200);
+}
+
+#[tokio::test]
+async fn dropped_connection_after_processing() {
+    let server = start().await;
+    let c = Client::new(&server);
+    server.inject(Fault::new(FaultKind::DropConnectionAfterProcessing));
+    let err = c
+        .try_send(
+            "POST",
+            &users(),
+            Some(r#"{"user_names":["user1"]}"#),
+            &Auth::demo(),
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert!(!err.is_status(), "{err:?}");
+    assert_eq!(server.request_count(), 1);
+    assert_eq!(server.requests()[0].status, None);
+    // The answer was lost, but the sync did start.
+    assert_eq!(
+        c.get(&task_status()).await.json(),
+        json!({"is_synchronizing": true})
+    );
+    server.finish_syncs_now();
+    assert_eq!(
+        c.get(&users()).await.json(),
+        json!({"user_names": ["user1"], "group_names": ["group1"]})
+    );
 }
 
 #[tokio::test]

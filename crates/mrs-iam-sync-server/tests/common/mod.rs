@@ -14,8 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub const PROJECT: &str = DEMO_PROJECT_ID;
 pub const CLUSTER: &str = "cid-1";
 
-/// Sync duration used by the tests.
-pub const SYNC: Duration = Duration::from_millis(200);
+/// Sync duration used by the tests: short, but long enough that "still
+/// running" checks made right after the start hold on a busy 2-core machine.
+pub const SYNC: Duration = Duration::from_millis(600);
 
 pub fn base(cluster: &str) -> String {
     format!("/v2/{PROJECT}/clusters/{cluster}")
