@@ -166,6 +166,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How far `X-Sdk-Date` may be from the server's clock.
     pub max_clock_skew: Duration,
+    /// Seconds added to the system clock to get the server's clock for the
+    /// `X-Sdk-Date` check (negative: the server lags). Default 0; set it to
+    /// simulate a gateway whose clock is off.
+    pub clock_offset_secs: i64,
     /// ShowSyncIamUser leaves out an empty list (as the spec says the service
     /// does) instead of sending `[]`. Default `false`.
     pub omit_empty_lists: bool,
@@ -185,6 +189,7 @@ impl fmt::Debug for Config {
             .field("sync_duration", &self.sync_duration)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_clock_skew", &self.max_clock_skew)
+            .field("clock_offset_secs", &self.clock_offset_secs)
             .field("omit_empty_lists", &self.omit_empty_lists)
             .field("log_requests", &self.log_requests)
             .finish()
@@ -217,6 +222,7 @@ impl Default for Config {
             sync_duration: Duration::from_secs(2),
             max_body_bytes: 64 * 1024,
             max_clock_skew: Duration::from_secs(15 * 60),
+            clock_offset_secs: 0,
             omit_empty_lists: false,
             log_requests: false,
         }

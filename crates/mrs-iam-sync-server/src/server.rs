@@ -579,6 +579,18 @@ fn check_id(raw: &str, name: &str, extra: &[char], rule: &str) -> Result<String,
     if ok { Ok(value) } else { Err(bad(&value)) }
 }
 
+/// The system clock moved by `offset` seconds.
+fn server_clock(offset: i64) -> SystemTime {
+    let now = SystemTime::now();
+    let delta = Duration::from_secs(offset.unsigned_abs());
+    let moved = if offset >= 0 {
+        now.checked_add(delta)
+    } else {
+        now.checked_sub(delta)
+    };
+    moved.unwrap_or(now)
+}
+
 /// Authentication, faults, validation, the operation.
 async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
     let rid = request_id_of(&req);
@@ -601,7 +613,7 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
         &raw,
         &config.access_keys,
         &config.tokens,
-        SystemTime::now(),
+        server_clock(config.clock_offset_secs),
         config.max_clock_skew,
     ) {
         return error(

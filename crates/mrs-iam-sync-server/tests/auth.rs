@@ -429,3 +429,37 @@ async fn clock_skew_is_configurable() {
     let r = c.send("GET", &path, None, &signed_at(now_minus(120))).await;
     assert_401(&r, "more than 60 s");
 }
+
+#[tokio::test]
+async fn server_clock_offset() {
+    // The server's clock runs 20 minutes ahead: a client with a right clock is stale.
+    let server = start_with(Config {
+        clock_offset_secs: 20 * 60,
+        ..Config::default()
+    })
+    .await;
+    let c = Client::new(&server);
+    let path = format!("{}/iam-sync", base(CLUSTER));
+    assert_401(&c.send("GET", &path, None, &Auth::demo()).await, "expired");
+    assert_eq!(
+        c.send("GET", &path, None, &signed_at(now_plus(20 * 60)))
+            .await
+            .status,
+        200
+    );
+    // Tokens do not care.
+    assert_eq!(c.send("GET", &path, None, &Auth::token()).await.status, 200);
+    let server = start_with(Config {
+        clock_offset_secs: -20 * 60,
+        ..Config::default()
+    })
+    .await;
+    let c = Client::new(&server);
+    assert_401(&c.send("GET", &path, None, &Auth::demo()).await, "expired");
+    assert_eq!(
+        c.send("GET", &path, None, &signed_at(now_minus(20 * 60)))
+            .await
+            .status,
+        200
+    );
+}
