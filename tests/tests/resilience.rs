@@ -96,6 +96,61 @@ async fn update_sync_is_not_retried_after_a_server_error() {
 }
 
 #[tokio::test]
+async fn update_sync_is_not_resent_when_its_answer_is_lost() {
+    let server = server().await;
+    server.inject(Fault::new(FaultKind::DropConnectionAfterProcessing));
+    let err = client(&server)
+        .start_sync(
+            CLUSTER,
+            &UpdateSyncIamUserRequest {
+                is_all_sync: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("the answer was lost");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(
+        server.request_count(),
+        1,
+        "a POST that may have run is not resent"
+    );
+    // It did run: the sync is going.
+    assert!(client(&server).is_synchronizing(CLUSTER).await.unwrap());
+}
+
+#[tokio::test]
+async fn update_sync_is_retried_when_it_never_reached_the_server() {
+    // A port with nothing listening: the connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let client = Client::builder()
+        .endpoint(format!("http://{addr}"))
+        .credentials(Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID))
+        .retry(quick_retries(3))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .start_sync(CLUSTER, &UpdateSyncIamUserRequest::default())
+        .await
+        .expect_err("nothing listens");
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportKind::Connect,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().starts_with("could not connect: "), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
 async fn retry_after_is_honoured() {
     let server = server().await;
     server.inject(Fault::new(FaultKind::TooManyRequests {
