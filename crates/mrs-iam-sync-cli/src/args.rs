@@ -1,0 +1,190 @@
+//! The command line: global options and one subcommand.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+use crate::{duration, exit};
+
+/// Inspect and drive IAM user synchronization on Huawei Cloud MRS clusters.
+///
+/// Credentials: HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (and
+/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), then the profile file
+/// ~/.huaweicloud/credentials (or HUAWEICLOUD_SDK_CREDENTIALS_FILE); or an
+/// IAM token with --token / HUAWEICLOUD_SDK_AUTH_TOKEN. The secret key is
+/// never taken from the command line. Try `mrs-iam-sync demo` for a tour
+/// against a loopback server.
+#[derive(Debug, Parser)]
+#[command(name = "mrs-iam-sync", version, after_help = exit::HELP)]
+pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Region id, e.g. cn-north-4 [default: $HUAWEICLOUD_SDK_REGION].
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Endpoint URL instead of the region's, e.g. http://127.0.0.1:8080.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Project id [default: from the credentials, e.g. $HUAWEICLOUD_SDK_PROJECT_ID].
+    #[arg(long, global = true, value_name = "ID")]
+    pub project_id: Option<String>,
+    /// Cluster id (`status` takes it more than once).
+    #[arg(long = "cluster-id", global = true, value_name = "ID")]
+    pub cluster_ids: Vec<String>,
+    /// Authenticate with this IAM token (X-Auth-Token) instead of AK/SK
+    /// [default: $HUAWEICLOUD_SDK_AUTH_TOKEN].
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Print one JSON object per line instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// How to show waiting: a spinner on a terminal (auto), one line per
+    /// poll, or nothing.
+    #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+}
+
+/// The `--progress` choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// A spinner when stderr is a terminal; otherwise quiet (`demo`: lines).
+    Auto,
+    /// A spinner with elapsed time and poll count.
+    Spinner,
+    /// One line per poll on stderr.
+    Lines,
+    /// Nothing.
+    None,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Tell whether an IAM sync is running, on one cluster or many
+    /// (ListClusterSyncTaskStatus).
+    #[command(after_help = exit::HELP)]
+    Status(StatusArgs),
+    /// Wait until no IAM sync is running on the cluster.
+    #[command(after_help = exit::HELP)]
+    Wait(WaitArgs),
+    /// Start synchronizing IAM users and groups to the cluster
+    /// (UpdateSyncIamUser).
+    #[command(after_help = exit::HELP)]
+    Sync(SyncArgs),
+    /// List the IAM users and groups synchronized to the cluster
+    /// (ShowSyncIamUser).
+    #[command(after_help = exit::HELP)]
+    Users,
+    /// Remove synchronized users and groups from the cluster
+    /// (CancelSyncIamUser).
+    #[command(after_help = exit::HELP)]
+    Cancel(CancelArgs),
+    /// Tell whether the cluster has ever completed an IAM sync
+    /// (ListClusterSyncStatus).
+    #[command(after_help = exit::HELP)]
+    Synced,
+    /// Run the whole workflow against a loopback server started in-process:
+    /// no credentials or network needed.
+    #[command(after_help = exit::HELP)]
+    Demo(DemoArgs),
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Read cluster ids from this file (one per line; blank lines and `#`
+    /// comments are ignored; `-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub clusters_file: Option<PathBuf>,
+    /// How many clusters to ask at once.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+}
+
+/// How to wait (`wait`, `sync --wait`).
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Give up after this long (e.g. 30s, 2m, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration::parse)]
+    pub timeout: Duration,
+    /// The first pause between two polls; it doubles after each poll.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration::parse)]
+    pub interval: Duration,
+    /// The longest pause between two polls [default: 8 × --interval].
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub max_interval: Option<Duration>,
+}
+
+/// `sync`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).multiple(true).args(["all", "users", "groups"])))]
+pub struct SyncArgs {
+    /// Synchronize every IAM user and group.
+    #[arg(long, conflicts_with_all = ["users", "groups"])]
+    pub all: bool,
+    /// An IAM user to synchronize, with its groups (repeatable).
+    #[arg(long = "user", value_name = "NAME")]
+    pub users: Vec<String>,
+    /// An IAM group to synchronize (repeatable).
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// Then wait until the sync has finished.
+    #[arg(long)]
+    pub wait: bool,
+    /// How to wait, with --wait.
+    #[command(flatten)]
+    pub waiting: WaitArgs,
+}
+
+/// `cancel`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).multiple(true).args(["users", "groups"])))]
+pub struct CancelArgs {
+    /// An IAM user to remove (repeatable).
+    #[arg(long = "user", value_name = "NAME")]
+    pub users: Vec<String>,
+    /// An IAM group to remove (repeatable).
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How long the loopback server's sync task runs.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration::parse)]
+    pub sync_duration: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sync_needs_something_to_sync() {
+        assert!(Cli::try_parse_from(["mrs-iam-sync", "sync"]).is_err());
+        assert!(Cli::try_parse_from(["mrs-iam-sync", "sync", "--all", "--user", "u"]).is_err());
+        assert!(
+            Cli::try_parse_from(["mrs-iam-sync", "sync", "--user", "u", "--group", "g"]).is_ok()
+        );
+        assert!(Cli::try_parse_from(["mrs-iam-sync", "cancel"]).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! `demo`: the whole workflow against a loopback server started in this
+//! process, with its demo credentials: no account, no network, no setup.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use mrs_iam_sync::{Client, Credentials, Environment, WaitOptions};
+use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Server};
+
+use super::{Ctx, cancel, status, sync, users};
+use crate::args::{CancelArgs, DemoArgs, SyncArgs, WaitArgs};
+use crate::exit::Failure;
+use crate::output;
+use crate::progress::Mode;
+
+/// Starts the server, runs status → sync --wait → users → cancel → users →
+/// status, and stops the server.
+pub async fn run(args: &DemoArgs, progress: Mode) -> Result<(), Failure> {
+    let config = Config {
+        sync_duration: args.sync_duration,
+        ..Config::default()
+    };
+    let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let server = Server::start(config, listen)
+        .await
+        .map_err(|err| Failure::Usage(format!("cannot start the loopback server: {err}")))?;
+    let result = workflow(&server, progress).await;
+    server.shutdown().await;
+    if result.is_ok() {
+        output::line("\nDemo complete.");
+    }
+    result
+}
+
+async fn workflow(server: &Server, progress: Mode) -> Result<(), Failure> {
+    // The demo pair, explicitly: the environment and profile file are not read.
+    let credentials = Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID);
+    let client = Client::builder()
+        .endpoint(server.base_url())
+        .credentials(credentials)
+        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .build()?;
+    let ctx = Ctx {
+        client,
+        json: false,
+        progress,
+    };
+    let cluster = DEMO_CLUSTER_ID;
+    output::line(format!(
+        "Loopback MRS server at {} (project {DEMO_PROJECT_ID}, AK {DEMO_AK}); \
+         a sync there takes {:.1} s.",
+        server.base_url(),
+        server.config().sync_duration.as_secs_f64()
+    ));
+
+    step(
+        1,
+        "is a sync running?",
+        &format!("status --cluster-id {cluster}"),
+    );
+    status::run(&ctx, &[cluster.to_owned()], 1).await?;
+
+    let sync_args = SyncArgs {
+        all: false,
+        users: vec!["user1".into(), "user2".into()],
+        groups: vec!["group3".into()],
+        wait: true,
+        waiting: WaitArgs {
+            timeout: Duration::from_secs(60),
+            interval: Duration::from_millis(500),
+            max_interval: Some(Duration::from_secs(1)),
+        },
+    };
+    let options = WaitOptions {
+        min_interval: sync_args.waiting.interval,
+        max_interval: Duration::from_secs(1),
+        timeout: sync_args.waiting.timeout,
+    };
+    step(
+        2,
+        "synchronize two users (their groups come along) and a group, and wait",
+        &format!(
+            "sync --cluster-id {cluster} --user user1 --user user2 --group group3 --wait \
+             --interval 500ms --max-interval 1s"
+        ),
+    );
+    sync::run(&ctx, cluster, &sync_args, &options).await?;
+
+    step(
+        3,
+        "who is synchronized now?",
+        &format!("users --cluster-id {cluster}"),
+    );
+    users::run(&ctx, cluster).await?;
+
+    let cancel_args = CancelArgs {
+        users: vec!["user2".into()],
+        groups: vec!["group3".into()],
+    };
+    step(
+        4,
+        "take user2 and group3 out again",
+        &format!("cancel --cluster-id {cluster} --user user2 --group group3"),
+    );
+    cancel::run(&ctx, cluster, &cancel_args).await?;
+
+    step(5, "who is left?", &format!("users --cluster-id {cluster}"));
+    users::run(&ctx, cluster).await?;
+
+    step(
+        6,
+        "nothing is running any more",
+        &format!("status --cluster-id {cluster}"),
+    );
+    status::run(&ctx, &[cluster.to_owned()], 1).await
+}
+
+/// Announces a step and the command line that does the same.
+fn step(number: u32, what: &str, command: &str) {
+    output::line(format!("\n[{number}/6] {what}\n$ mrs-iam-sync {command}"));
+}

@@ -1,0 +1,155 @@
+//! What goes to stdout: text tables for people, one JSON object per line
+//! for scripts; and the one-line error format of stderr.
+
+use std::fmt::Display;
+use std::io::Write as _;
+
+use mrs_iam_sync::Error;
+use serde::Serialize;
+
+/// Writes one line to stdout. A closed pipe (`| head`) is not an error worth
+/// a panic: the line is dropped.
+pub fn line(text: impl Display) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+}
+
+/// Writes `value` as one line of JSON to stdout.
+pub fn json(value: &impl Serialize) {
+    match serde_json::to_string(value) {
+        Ok(text) => line(text),
+        // Plain data always serializes; say so rather than print nothing.
+        Err(err) => line(format!("{{\"error\":\"cannot encode the output: {err}\"}}")),
+    }
+}
+
+/// Text safe for one line of a terminal: control characters (newlines,
+/// escape sequences) become spaces, runs of whitespace one space.
+pub fn one_line(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error in one line: `<status> <code>: <message> (request id <id>)` when
+/// the service answered, the error's own description otherwise.
+pub fn error_line(err: &Error) -> String {
+    let text = match (err.status(), err.code()) {
+        (Some(status), Some(code)) => {
+            let mut text = format!("{} {code}", status.as_u16());
+            let message = service_message(err);
+            if !message.is_empty() {
+                text.push_str(": ");
+                text.push_str(message);
+            }
+            if let Some(id) = err.request_id() {
+                text.push_str(&format!(" (request id {id})"));
+            }
+            text
+        }
+        _ => err.to_string(),
+    };
+    one_line(&text)
+}
+
+/// The service's message of a service error; empty for other errors.
+fn service_message(err: &Error) -> &str {
+    match err {
+        Error::Service(service) => &service.message,
+        _ => "",
+    }
+}
+
+/// An error as JSON, with stable field names.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    /// The HTTP status, when the service answered.
+    pub status: Option<u16>,
+    /// The service's error code (`12000003`, `APIGW.0301`, ...).
+    pub code: Option<String>,
+    /// What went wrong.
+    pub message: String,
+    /// The request id, for support.
+    pub request_id: Option<String>,
+}
+
+impl From<&Error> for ErrorJson {
+    fn from(err: &Error) -> Self {
+        let message = match err {
+            Error::Service(service) => service.message.clone(),
+            other => other.to_string(),
+        };
+        ErrorJson {
+            status: err.status().map(|status| status.as_u16()),
+            code: err.code().map(str::to_owned),
+            message,
+            request_id: err.request_id().map(str::to_owned),
+        }
+    }
+}
+
+/// Rows in aligned columns, two spaces apart; the last column is not padded.
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let header = header.map(str::to_owned);
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 < N {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text.pop();
+    text
+}
+
+/// `yes` or `no`.
+pub fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_removes_control_characters() {
+        assert_eq!(one_line("a\nb\r\n\tc \x1b[31md"), "a b c [31md");
+    }
+
+    #[test]
+    fn tables_align() {
+        let rows = [
+            ["user".to_owned(), "alice".to_owned()],
+            ["group".to_owned(), "g".to_owned()],
+        ];
+        assert_eq!(
+            table(["KIND", "NAME"], &rows),
+            "KIND   NAME\nuser   alice\ngroup  g"
+        );
+    }
+
+    #[test]
+    fn client_side_errors_keep_their_description() {
+        let err = mrs_iam_sync::ids::cluster_id("a/b").unwrap_err();
+        assert!(error_line(&err).starts_with("invalid cluster_id: "));
+        let json = ErrorJson::from(&err);
+        assert_eq!(
+            (json.status, json.code, json.request_id),
+            (None, None, None)
+        );
+    }
+}
