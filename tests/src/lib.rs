@@ -1,5 +1,6 @@
 //! Support code shared by the workspace's snapshot and end-to-end tests.
 
+pub mod canned;
 pub mod capture;
 pub mod hostile;
 pub mod independent_signature;

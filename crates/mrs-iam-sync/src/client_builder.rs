@@ -14,12 +14,17 @@ use crate::{Client, ids};
 /// The environment variable [`Client::from_env`] reads the region from.
 pub const REGION_ENV: &str = "HUAWEICLOUD_SDK_REGION";
 
+/// The environment variable of the project id, read when neither the builder
+/// nor the credentials name one.
+const PROJECT_ID_ENV: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+
 /// Where the credentials come from.
 #[derive(Debug)]
 enum CredentialChoice {
     /// Environment, then profile file (the default).
     Chain,
-    Explicit(Credentials),
+    // Boxed: credentials hold precomputed keys and dwarf the other variants.
+    Explicit(Box<Credentials>),
     /// Unsigned requests: only for servers that want none (tests, demos).
     Anonymous,
 }
@@ -114,7 +119,7 @@ impl ClientBuilder {
 
     /// Explicit credentials, instead of the provider chain.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = CredentialChoice::Explicit(credentials);
+        self.credentials = CredentialChoice::Explicit(Box::new(credentials));
         self
     }
 
@@ -131,7 +136,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The project id, when the credentials do not carry one.
+    /// The project id. Without it, the credentials' project id is used, else
+    /// `HUAWEICLOUD_SDK_PROJECT_ID`.
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
@@ -224,7 +230,7 @@ impl ClientBuilder {
         let (credentials, source) = match self.credentials {
             CredentialChoice::Anonymous => (None, None),
             CredentialChoice::Explicit(credentials) => {
-                (Some(credentials), Some(CredentialSource::Explicit))
+                (Some(*credentials), Some(CredentialSource::Explicit))
             }
             CredentialChoice::Chain => {
                 let (credentials, source) =
@@ -232,13 +238,17 @@ impl ClientBuilder {
                 (Some(credentials), Some(source))
             }
         };
-        // The builder's project id wins over the credentials'; the
-        // credentials carry it into the X-Project-Id header.
-        let project = self.project_id.or_else(|| {
-            credentials
-                .as_ref()
-                .and_then(|c| c.project_id().map(str::to_owned))
-        });
+        // The project id: the builder's, else the credentials', else the
+        // environment's (so that explicit credentials such as an IAM token
+        // still find it). The credentials carry it into X-Project-Id.
+        let project = self
+            .project_id
+            .or_else(|| {
+                credentials
+                    .as_ref()
+                    .and_then(|c| c.project_id().map(str::to_owned))
+            })
+            .or_else(|| environment.var(PROJECT_ID_ENV).filter(|id| !id.is_empty()));
         let project_id = project.as_deref().map(ids::project_id).transpose()?;
         let credentials = match (credentials, &project_id) {
             (Some(credentials), Some(project)) => {

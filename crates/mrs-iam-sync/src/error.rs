@@ -121,6 +121,19 @@ impl Error {
         }
     }
 
+    /// The service's message, when it answered with an error.
+    pub fn message(&self) -> Option<&str> {
+        self.as_service().map(|err| err.message.as_str())
+    }
+
+    /// The service's error answer, if that is what this is.
+    pub fn as_service(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service(err) => Some(err),
+            _ => None,
+        }
+    }
+
     /// The request id to quote to Huawei Cloud support.
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -318,11 +331,9 @@ fn describe_reqwest(err: &reqwest::Error) -> String {
         last = Some(inner.to_string());
         source = inner.source();
     }
-    if let Some(last) = last {
-        if !text.contains(&last) {
-            text.push_str(": ");
-            text.push_str(&last);
-        }
+    if let Some(last) = last.filter(|last| !text.contains(last.as_str())) {
+        text.push_str(": ");
+        text.push_str(&last);
     }
     text
 }

@@ -36,7 +36,7 @@ fn rule(value: &str, err: types::error::ConversionError, words: &str) -> String 
     } else {
         ""
     };
-    format!("{shown:?}{more} {err}; a {words}")
+    format!("{shown:?}{more} {err}; it {words}")
 }
 
 /// CancelSyncIamUser takes at most 1000 names per list.
@@ -102,8 +102,10 @@ mod tests {
 
     #[test]
     fn cancel_lists_are_bounded() {
-        let mut request = types::CancelSyncIamUserRequest::default();
-        request.group_names = vec!["g".into(); 1001];
+        let mut request = types::CancelSyncIamUserRequest {
+            group_names: vec!["g".into(); 1001],
+            ..Default::default()
+        };
         let err = check_cancel_request(&request).unwrap_err().to_string();
         assert!(err.contains("group_names") && err.contains("1001"), "{err}");
         request.group_names.truncate(1000);

@@ -68,6 +68,10 @@
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz_api.rs"]
+pub mod __fuzz;
 mod body;
 mod client_builder;
 mod error;

@@ -314,13 +314,23 @@ fn authorize(
 /// code decodes every error answer and keeps its status and headers.
 async fn finish(mut response: reqwest::Response, limit: usize) -> reqwest::Response {
     let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    // The common case: a success whose declared length is within the limit.
+    // hyper reads exactly that many bytes, so it passes through untouched.
+    if !is_error
+        && response
+            .content_length()
+            .is_some_and(|length| length <= limit as u64)
+    {
+        return response;
+    }
     let version = response.version();
     let mut headers = std::mem::take(response.headers_mut());
     let declared = response.content_length();
     let body = if declared.is_some_and(|length| length > limit as u64) {
         // Refuse without reading it.
         reqwest::Body::wrap_stream(Failing(Some(Box::new(BodyTooLarge { limit }))))
-    } else if status.is_client_error() || status.is_server_error() {
+    } else if is_error {
         let raw = read_bounded(&mut response, limit).await;
         let normalized = normalize_error_body(
             status.as_u16(),

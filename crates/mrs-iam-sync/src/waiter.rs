@@ -42,8 +42,9 @@ impl Client {
     /// Polls ListClusterSyncTaskStatus until no IAM sync runs on the
     /// cluster, pausing between `min_interval` and `max_interval`; returns
     /// how long it waited and how many polls it made, or
-    /// [`Error::WaitTimedOut`] at `timeout`. A failed poll ends the wait
-    /// with its error (each poll already retries per the client's policy).
+    /// [`Error::WaitTimedOut`] at `timeout` (a poll still under way then is
+    /// cut off). A failed poll ends the wait with its error (each poll
+    /// already retries per the client's policy).
     /// Dropping the future stops the wait.
     ///
     /// ```no_run
@@ -74,9 +75,18 @@ impl Client {
         let started = Instant::now();
         let mut pause = options.min_interval.min(options.max_interval);
         let mut polls = 0;
+        let deadline = started + options.timeout;
         loop {
-            let running = self.is_synchronizing(cluster_id).await?;
+            // A poll may not outlast the wait: it is cut off at the deadline.
+            let poll = tokio::time::timeout_at(deadline, self.is_synchronizing(cluster_id)).await;
             polls += 1;
+            let Ok(running) = poll else {
+                return Err(Error::WaitTimedOut {
+                    waited: started.elapsed(),
+                    polls,
+                });
+            };
+            let running = running?;
             let progress = WaitProgress {
                 elapsed: started.elapsed(),
                 polls,

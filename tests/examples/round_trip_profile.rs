@@ -1,0 +1,51 @@
+//! A fixed number of round trips, for instruction-count profiles:
+//!
+//! ```sh
+//! cargo build --release -p mrs-iam-sync-tests --example round_trip_profile
+//! valgrind --tool=callgrind target/release/examples/round_trip_profile client 2000
+//! valgrind --tool=callgrind target/release/examples/round_trip_profile bare 2000
+//! ```
+//!
+//! Instruction counts do not depend on what else the machine is doing, so
+//! the two runs compare fairly on a busy machine.
+
+use mrs_iam_sync::{Client, Credentials, RetryPolicy};
+use mrs_iam_sync_tests::canned;
+
+const PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+const CLUSTER: &str = "6d5c4b3a-2f1e-4d0c-9b8a-7e6f5d4c3b2a";
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let variant = args.next().unwrap_or_else(|| "client".into());
+    let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let addr = canned::start().await;
+        let base = format!("http://{addr}");
+        let url = format!("{base}/v2/{PROJECT}/clusters/{CLUSTER}/iam-sync");
+        mrs_iam_sync::install_crypto_provider();
+        match variant.as_str() {
+            "bare" => {
+                let bare = reqwest::Client::new();
+                for _ in 0..calls {
+                    let body = bare.get(&url).send().await.expect("get").bytes().await.expect("body");
+                    assert_eq!(&body[..], canned::BODY);
+                }
+            }
+            "client" | "unsigned" => {
+                let builder = Client::builder().endpoint(&base).project_id(PROJECT).retry(RetryPolicy::disabled());
+                let builder = if variant == "client" {
+                    builder.credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE"))
+                } else {
+                    builder.anonymous()
+                };
+                let client = builder.build().expect("client");
+                for _ in 0..calls {
+                    assert!(!client.is_synchronizing(CLUSTER).await.expect("call"));
+                }
+            }
+            other => panic!("unknown variant {other}: bare, unsigned or client"),
+        }
+    });
+}
