@@ -7,7 +7,7 @@ use crate::exit::Failure;
 
 /// The environment variable an IAM token may come from (like `--token`).
 pub const TOKEN_ENV: &str = "HUAWEICLOUD_SDK_AUTH_TOKEN";
-/// The environment variable the project id comes from with a token.
+/// The environment variable of the project id.
 const PROJECT_ID_ENV: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 
 /// A client for the region or endpoint of the options, with credentials from
@@ -31,11 +31,8 @@ pub fn build(global: &GlobalArgs) -> Result<Client, Failure> {
     };
     let token = non_empty(global.token.clone()).or_else(|| non_empty(environment.var(TOKEN_ENV)));
     if let Some(token) = token {
+        // The builder still takes the project id from the environment.
         builder = builder.credentials(Credentials::token(token));
-        // Explicit credentials bypass the chain, which would have read it.
-        if let Some(project) = non_empty(environment.var(PROJECT_ID_ENV)) {
-            builder = builder.project_id(project);
-        }
     }
     if let Some(project) = &global.project_id {
         builder = builder.project_id(project);

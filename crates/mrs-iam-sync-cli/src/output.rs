@@ -39,7 +39,7 @@ pub fn error_line(err: &Error) -> String {
     let text = match (err.status(), err.code()) {
         (Some(status), Some(code)) => {
             let mut text = format!("{} {code}", status.as_u16());
-            let message = service_message(err);
+            let message = err.message().unwrap_or_default();
             if !message.is_empty() {
                 text.push_str(": ");
                 text.push_str(message);
@@ -52,14 +52,6 @@ pub fn error_line(err: &Error) -> String {
         _ => err.to_string(),
     };
     one_line(&text)
-}
-
-/// The service's message of a service error; empty for other errors.
-fn service_message(err: &Error) -> &str {
-    match err {
-        Error::Service(service) => &service.message,
-        _ => "",
-    }
 }
 
 /// An error as JSON, with stable field names.
@@ -77,10 +69,7 @@ pub struct ErrorJson {
 
 impl From<&Error> for ErrorJson {
     fn from(err: &Error) -> Self {
-        let message = match err {
-            Error::Service(service) => service.message.clone(),
-            other => other.to_string(),
-        };
+        let message = err.message().map_or_else(|| err.to_string(), str::to_owned);
         ErrorJson {
             status: err.status().map(|status| status.as_u16()),
             code: err.code().map(str::to_owned),

@@ -92,8 +92,8 @@ impl Display<'_> {
 }
 
 /// Waits until no sync runs on the cluster (`Client::wait_until_idle_with`),
-/// showing progress per `mode`. Gives up at `options.timeout` even when a
-/// poll is in flight then (after a one-second grace for that poll).
+/// showing progress per `mode`; the waiter gives up at `options.timeout`,
+/// cutting off a poll still in flight.
 pub async fn wait(
     client: &Client,
     cluster_id: &str,
@@ -107,17 +107,7 @@ pub async fn wait(
         frame: Cell::new(0),
         last: Cell::new(None),
     };
-    let waiting = client.wait_until_idle_with(cluster_id, options, |p| display.on_poll(p));
-    let deadline = options.timeout.saturating_add(Duration::from_secs(1));
-    let bounded = async {
-        match tokio::time::timeout(deadline, waiting).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::WaitTimedOut {
-                waited: display.started.elapsed(),
-                polls: display.last.get().map_or(0, |p| p.polls),
-            }),
-        }
-    };
+    let bounded = client.wait_until_idle_with(cluster_id, options, |p| display.on_poll(p));
     let result = if mode == Mode::Spinner {
         let mut ticks = tokio::time::interval(REDRAW);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);

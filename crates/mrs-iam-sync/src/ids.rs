@@ -5,9 +5,13 @@ use crate::error::Error;
 use crate::types;
 
 /// The spec's rule for `project_id`, in words.
+const PROJECT_ID_WORDS: &str = "must be 1 to 64 ASCII letters or digits";
+/// The spec's rule for `cluster_id`, in words.
+const CLUSTER_ID_WORDS: &str = "must be 1 to 64 ASCII letters, digits, '_' or '-'";
+/// The rule of `project_id` with its pattern, for when the reason is unknown.
 pub(crate) const PROJECT_ID_RULE: &str =
     "must be 1 to 64 ASCII letters or digits (pattern ^[A-Za-z0-9]{1,64}$)";
-/// The spec's rule for `cluster_id`, in words.
+/// The rule of `cluster_id` with its pattern, for when the reason is unknown.
 pub(crate) const CLUSTER_ID_RULE: &str =
     "must be 1 to 64 ASCII letters, digits, '_' or '-' (pattern ^[A-Za-z0-9_-]{1,64}$)";
 
@@ -18,14 +22,14 @@ pub(crate) const MAX_CANCEL_NAMES: usize = 1000;
 pub fn project_id(value: &str) -> Result<types::ProjectId, Error> {
     value
         .parse()
-        .map_err(|err| Error::invalid("project_id", rule(value, err, PROJECT_ID_RULE)))
+        .map_err(|err| Error::invalid("project_id", rule(value, err, PROJECT_ID_WORDS)))
 }
 
 /// Parses a cluster id, or says which rule it breaks.
 pub fn cluster_id(value: &str) -> Result<types::ClusterId, Error> {
     value
         .parse()
-        .map_err(|err| Error::invalid("cluster_id", rule(value, err, CLUSTER_ID_RULE)))
+        .map_err(|err| Error::invalid("cluster_id", rule(value, err, CLUSTER_ID_WORDS)))
 }
 
 /// The broken rule with the offending value (ids are not secret), bounded.
