@@ -67,6 +67,10 @@ fn bench(c: &mut Criterion) {
         sign(&method, &uri, &mut signed, body, AK, &sk, UNIX_EPOCH).expect("signs");
         let cr = canonical_request(&method, &uri, &signed, body).expect("canonical request");
         let sts = string_to_sign("20240102T030405Z", &cr);
+        // Diagnostics: building the canonical request alone (header collection included).
+        group.bench_function(format!("{name}_canonical_request_only"), |b| {
+            b.iter(|| canonical_request(&method, &uri, black_box(&signed), body).expect("ok"))
+        });
         group.bench_function(format!("{name}_floor_hmac"), |b| {
             b.iter(|| {
                 let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(black_box(SK.as_bytes()))
@@ -79,5 +83,11 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3));
+    targets = bench
+}
 criterion_main!(benches);

@@ -46,7 +46,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use sha2::{Digest, Sha256};
@@ -190,22 +190,6 @@ pub fn sign(
     let (authorization, add_date, add_host, add_unsigned) = {
         let headers: &HeaderMap = headers;
 
-        // X-Sdk-Date: the request's own, validated, or one made from `now`.
-        let (date, add_date): (&str, bool) = match single_value(headers, HEADER_SDK_DATE)? {
-            Some(value) => (check_sdk_date(value)?, false),
-            None => {
-                date_buf = sdk_date_bytes(now);
-                (ascii_str(&date_buf), true)
-            }
-        };
-
-        // Host: the request's own or the URI's authority.
-        let add_host = if headers.contains_key(HOST) {
-            None
-        } else {
-            Some(uri_host(uri).ok_or(SignError::MissingHost)?)
-        };
-
         // Like the official SDK: a non-JSON body is sent with UNSIGNED-PAYLOAD.
         let add_unsigned = headers.get(CONTENT_TYPE).is_some_and(|v| {
             let v = v.as_bytes();
@@ -213,38 +197,50 @@ pub fn sign(
                 && !v.starts_with(b"application/json")
                 && !v.starts_with(b"application/bson")
         });
-
-        let mut extra: [(&str, &str); 3] = [("", ""); 3];
-        let mut n_extra = 0;
-        if let Some(host) = add_host {
-            extra[n_extra] = ("host", host);
-            n_extra += 1;
-        }
-        if add_date {
-            extra[n_extra] = (HEADER_SDK_DATE, date);
-            n_extra += 1;
-        }
-        if add_unsigned {
-            extra[n_extra] = (HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD);
-            n_extra += 1;
-        }
         let skip = if add_unsigned {
             Some(HEADER_CONTENT_SHA256)
         } else {
             None
         };
-        let signed = collect_signed_headers(headers, &extra[..n_extra], skip)?;
-        let payload = payload_hash(&signed, body);
 
-        // Built in one buffer and hashed at once (cheaper than many small hash updates);
-        // wiped afterwards, as it may hold a security token.
-        let mut cr = String::with_capacity(canonical_len(method, uri, &signed));
-        write_canonical_request(&mut cr, method, uri, &signed, payload.as_str());
+        let mut signed = SignedList::new();
+        let present_date = collect_signed_headers(headers, skip, &mut signed)?;
+
+        // X-Sdk-Date: the request's own, validated, or one made from `now`.
+        let (date, add_date) = match present_date {
+            Some(value) => (check_sdk_date(value)?, false),
+            None => {
+                date_buf = sdk_date_bytes(now);
+                let date = ascii_str(&date_buf);
+                signed.push(HEADER_SDK_DATE, date);
+                (date, true)
+            }
+        };
+        // Host: the request's own or the URI's authority.
+        let add_host = if headers.contains_key(HOST) {
+            None
+        } else {
+            let host = uri_host(uri).ok_or(SignError::MissingHost)?;
+            signed.push("host", trim_value(host));
+            Some(host)
+        };
+        if add_unsigned {
+            signed.push(HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD);
+        }
+        signed.sort();
+        let signed = signed.as_slice();
+        let payload = payload_hash(signed, body);
+
+        // Built on the stack and hashed at once; wiped afterwards when it holds a
+        // security token.
+        let mut cr = StackBuf::new();
+        write_canonical_request(&mut cr, method, uri, signed, payload.as_str());
         let cr_hash = Hex::of(&Sha256::digest(cr.as_bytes()).into());
-        cr.zeroize();
+        if signed.iter().any(|h| h.name == "x-security-token") {
+            cr.zeroize();
+        }
 
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(sk.expose().as_bytes())
-            .map_err(|_| SignError::MissingSecretKey)?;
+        let mut mac = sk.hmac_sha256().ok_or(SignError::MissingSecretKey)?;
         mac.update(ALGORITHM.as_bytes());
         mac.update(b"\n");
         mac.update(date.as_bytes());
@@ -253,13 +249,17 @@ pub fn sign(
         let signature = Hex::of(&mac.finalize().into_bytes().into());
 
         let names_len: usize = signed.iter().map(|h| h.name.len() + 1).sum();
-        let mut auth =
-            String::with_capacity(ALGORITHM.len() + 8 + ak.len() + 16 + names_len + 12 + 64);
+        let mut auth = String::with_capacity(
+            ALGORITHM.len() + " Access=".len() + ak.len() + ", SignedHeaders=".len() + names_len
+                - 1
+                + ", Signature=".len()
+                + 64,
+        );
         auth.push_str(ALGORITHM);
         auth.push_str(" Access=");
         auth.push_str(ak);
         auth.push_str(", SignedHeaders=");
-        push_signed_names(&mut auth, &signed);
+        push_signed_names(&mut auth, signed);
         auth.push_str(", Signature=");
         auth.push_str(signature.as_str());
         let mut authorization =
@@ -318,10 +318,13 @@ pub fn canonical_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<String, SignError> {
-    let signed = collect_signed_headers(headers, &[], None)?;
-    let payload = payload_hash(&signed, body);
-    let mut out = String::with_capacity(canonical_len(method, uri, &signed));
-    write_canonical_request(&mut out, method, uri, &signed, payload.as_str());
+    let mut signed = SignedList::new();
+    collect_signed_headers(headers, None, &mut signed)?;
+    signed.sort();
+    let signed = signed.as_slice();
+    let payload = payload_hash(signed, body);
+    let mut out = String::with_capacity(canonical_len(method, uri, signed));
+    write_canonical_request(&mut out, method, uri, signed, payload.as_str());
     Ok(out)
 }
 
@@ -486,24 +489,6 @@ struct SignedHeader<'a> {
     value: &'a str,
 }
 
-/// The single value of a header, as UTF-8 (`None` when absent).
-fn single_value<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, SignError> {
-    let mut values = headers.get_all(name).iter();
-    let Some(first) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(SignError::MultipleHeaderValues {
-            name: name.to_owned(),
-        });
-    }
-    std::str::from_utf8(first.as_bytes())
-        .map(Some)
-        .map_err(|_| SignError::NonUtf8HeaderValue {
-            name: name.to_owned(),
-        })
-}
-
 /// Python's `str.strip()`: Unicode white space plus the ASCII separators 0x1C-0x1F.
 fn trim_value(s: &str) -> &str {
     let b = s.as_bytes();
@@ -518,21 +503,21 @@ fn trim_value(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
 }
 
-/// The headers to sign, sorted by name: those of `headers` (less `Authorization`, names
-/// with `_` and `skip`) plus `extra` (whose names must not be in `headers`).
+/// Adds the headers of `headers` to sign (all but `Authorization`, names with `_` and
+/// `skip`) to `signed`, unsorted; returns the raw `X-Sdk-Date` value when there is one.
 fn collect_signed_headers<'a>(
     headers: &'a HeaderMap,
-    extra: &[(&'a str, &'a str)],
     skip: Option<&str>,
-) -> Result<Vec<SignedHeader<'a>>, SignError> {
-    let mut signed: Vec<SignedHeader<'a>> = Vec::with_capacity(headers.keys_len() + extra.len());
+    signed: &mut SignedList<'a>,
+) -> Result<Option<&'a str>, SignError> {
+    let mut date = None;
     // `HeaderMap::iter` yields all values of one name one after the other.
     for (name, value) in headers {
         let name = name.as_str();
-        if name.contains('_') || name == "authorization" || Some(name) == skip {
+        if name.bytes().any(|b| b == b'_') || name == "authorization" || Some(name) == skip {
             continue;
         }
-        if signed.last().is_some_and(|last| last.name == name) {
+        if signed.last_name() == Some(name) {
             return Err(SignError::MultipleHeaderValues {
                 name: name.to_owned(),
             });
@@ -541,19 +526,131 @@ fn collect_signed_headers<'a>(
             std::str::from_utf8(value.as_bytes()).map_err(|_| SignError::NonUtf8HeaderValue {
                 name: name.to_owned(),
             })?;
-        signed.push(SignedHeader {
-            name,
-            value: trim_value(value),
-        });
+        if name == HEADER_SDK_DATE {
+            date = Some(value);
+        }
+        signed.push(name, trim_value(value));
     }
-    for &(name, value) in extra {
-        signed.push(SignedHeader {
-            name,
-            value: trim_value(value),
-        });
+    Ok(date)
+}
+
+/// The signed headers: on the stack for the usual few, on the heap beyond that.
+struct SignedList<'a> {
+    inline: [SignedHeader<'a>; INLINE_HEADERS],
+    len: usize,
+    heap: Vec<SignedHeader<'a>>,
+}
+
+const INLINE_HEADERS: usize = 8;
+
+impl<'a> SignedList<'a> {
+    fn new() -> Self {
+        SignedList {
+            inline: [SignedHeader {
+                name: "",
+                value: "",
+            }; INLINE_HEADERS],
+            len: 0,
+            heap: Vec::new(),
+        }
     }
-    signed.sort_unstable_by(|a, b| a.name.cmp(b.name));
-    Ok(signed)
+
+    fn push(&mut self, name: &'a str, value: &'a str) {
+        let header = SignedHeader { name, value };
+        if self.heap.is_empty() {
+            if let Some(slot) = self.inline.get_mut(self.len) {
+                *slot = header;
+                self.len += 1;
+                return;
+            }
+            self.heap.reserve(2 * INLINE_HEADERS);
+            self.heap.extend_from_slice(&self.inline);
+        }
+        self.heap.push(header);
+    }
+
+    fn as_slice(&self) -> &[SignedHeader<'a>] {
+        if self.heap.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.heap
+        }
+    }
+
+    fn last_name(&self) -> Option<&'a str> {
+        self.as_slice().last().map(|h| h.name)
+    }
+
+    fn sort(&mut self) {
+        let list = if self.heap.is_empty() {
+            self.inline.get_mut(..self.len).unwrap_or_default()
+        } else {
+            &mut self.heap[..]
+        };
+        list.sort_unstable_by(|a, b| a.name.cmp(b.name));
+    }
+}
+
+/// The canonical request's bytes: on the stack unless it is unusually long.
+struct StackBuf {
+    stack: [u8; STACK_BUF],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+const STACK_BUF: usize = 512;
+
+impl StackBuf {
+    fn new() -> Self {
+        StackBuf {
+            stack: [0; STACK_BUF],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn put_bytes(&mut self, b: &[u8]) {
+        if self.heap.is_empty() {
+            if let Some(dst) = self.stack.get_mut(self.len..self.len + b.len()) {
+                dst.copy_from_slice(b);
+                self.len += b.len();
+                return;
+            }
+            self.heap.reserve(2 * STACK_BUF + b.len());
+            self.heap
+                .extend_from_slice(self.stack.get(..self.len).unwrap_or_default());
+        }
+        self.heap.extend_from_slice(b);
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        if self.heap.is_empty() {
+            self.stack.get(..self.len).unwrap_or_default()
+        } else {
+            &self.heap
+        }
+    }
+
+    fn zeroize(&mut self) {
+        self.stack.zeroize();
+        self.heap.zeroize();
+    }
+}
+
+impl Sink for StackBuf {
+    #[inline]
+    fn put(&mut self, s: &str) {
+        self.put_bytes(s.as_bytes());
+    }
+    #[inline]
+    fn put_pct(&mut self, byte: u8) {
+        self.put_bytes(&[
+            b'%',
+            HEX_UPPER[usize::from(byte >> 4)],
+            HEX_UPPER[usize::from(byte & 15)],
+        ]);
+    }
 }
 
 fn push_signed_names(out: &mut String, signed: &[SignedHeader<'_>]) {
@@ -596,7 +693,10 @@ impl PayloadHash<'_> {
 /// The URI's authority without user info (`host[:port]`).
 fn uri_host(uri: &Uri) -> Option<&str> {
     let authority = uri.authority()?.as_str();
-    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
+        None => authority,
+    };
     (!host.is_empty()).then_some(host)
 }
 
@@ -692,30 +792,50 @@ fn write_canonical_query<S: Sink>(sink: &mut S, query: Option<&str>) {
     }
 }
 
-/// RFC 3986 unreserved characters: the only ones left unencoded.
-#[inline]
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
+/// RFC 3986 unreserved characters (the only ones left unencoded), as a lookup table.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+        i += 1;
+    }
+    table
+};
+
+/// [`UNRESERVED`] plus `/` (for whole paths).
+const UNRESERVED_OR_SLASH: [bool; 256] = {
+    let mut table = UNRESERVED;
+    table[b'/' as usize] = true;
+    table
+};
 
 /// Percent-encodes `text` (as UTF-8) keeping only unreserved characters (and `/` when
 /// `keep_slash`, which is the same as encoding each `/`-separated segment).
 fn encode_into<S: Sink>(sink: &mut S, text: &str, keep_slash: bool) {
+    let table = if keep_slash {
+        &UNRESERVED_OR_SLASH
+    } else {
+        &UNRESERVED
+    };
     let bytes = text.as_bytes();
-    let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            continue;
-        }
-        if run_start < i {
+    let mut rest = 0;
+    // Tight scan for the next byte to encode; runs in between are copied as they are.
+    while let Some(offset) = bytes
+        .get(rest..)
+        .and_then(|tail| tail.iter().position(|&b| !table[usize::from(b)]))
+    {
+        let at = rest + offset;
+        if offset > 0 {
             // Runs hold only ASCII bytes, so they start and end on char boundaries.
-            sink.put(text.get(run_start..i).unwrap_or_default());
+            sink.put(text.get(rest..at).unwrap_or_default());
         }
-        sink.put_pct(b);
-        run_start = i + 1;
+        sink.put_pct(bytes.get(at).copied().unwrap_or_default());
+        rest = at + 1;
     }
-    if run_start < bytes.len() {
-        sink.put(text.get(run_start..).unwrap_or_default());
+    if rest < bytes.len() {
+        sink.put(text.get(rest..).unwrap_or_default());
     }
 }
 
@@ -761,7 +881,17 @@ fn decode_text(s: &str) -> Cow<'_, str> {
 // Hex
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+/// Lower-case hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [digits[i >> 4], digits[i & 15]];
+        i += 1;
+    }
+    table
+};
 
 /// Lower-case hex of a 32-byte digest, on the stack.
 struct Hex([u8; 64]);
@@ -770,8 +900,7 @@ impl Hex {
     fn of(digest: &[u8; 32]) -> Self {
         let mut out = [0u8; 64];
         for (pair, &b) in out.chunks_exact_mut(2).zip(digest) {
-            pair[0] = HEX_LOWER[usize::from(b >> 4)];
-            pair[1] = HEX_LOWER[usize::from(b & 15)];
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
         }
         Hex(out)
     }
