@@ -1,6 +1,7 @@
 //! The logic of `cargo xtask`, as a library so that integration tests can
 //! call it directly; `main.rs` only parses arguments and dispatches.
 
+pub mod bench;
 pub mod check;
 pub mod generate;
 pub mod lint;

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{check, generate, spec_diff, workspace_root};
+use xtask::{bench, check, generate, spec_diff, workspace_root};
 
 const USAGE: &str = "\
 cargo xtask <command>
@@ -20,6 +20,8 @@ Commands:
                        without the matching version bump of mrs-iam-sync)
   spec-diff [..]       review the spec changes since a git revision (default HEAD)
                        or between two files; `cargo xtask spec-diff --help` for more
+  bench [--report]     run the benchmarks and print their ratios to the baselines
+                       (--report: only print the table of the last run)
   help                 print this message
 ";
 
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
         ["check", flag] if flag.starts_with("--base=") => {
             check::run_with_base(&root, &flag["--base=".len()..])
         }
+        ["bench"] => bench::run(&root, false),
+        ["bench", "--report"] => bench::run(&root, true),
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{USAGE}");

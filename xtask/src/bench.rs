@@ -1,0 +1,127 @@
+//! `cargo xtask bench`: runs the workspace's criterion benchmarks and prints
+//! each result next to the baseline measured in the same run, as ratios.
+//!
+//! - signing one request vs a bare HMAC-SHA256 of the same string to sign
+//!   (target: ≤ 2 µs and ≤ 3× the floor);
+//! - a client round trip vs a bare reqwest GET of the same URL (target: the
+//!   client reaches ≥ 0.9 of the bare call's throughput);
+//! - `mrs-iam-sync status` over 10,000 clusters at concurrency 1, 8, 32, 128
+//!   (requests per second and the speed-up over concurrency 1).
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// (package, bench target) pairs, in the order they run.
+const BENCHES: [(&str, &str); 3] = [
+    ("hwcloud-auth", "sign"),
+    ("mrs-iam-sync-tests", "round_trip"),
+    ("mrs-iam-sync-cli", "many_clusters"),
+];
+
+/// Runs the benchmarks (unless `report_only`) and prints the summary.
+pub fn run(root: &Path, report_only: bool) -> Result<()> {
+    if !report_only {
+        for (package, bench) in BENCHES {
+            println!("running cargo bench -p {package} --bench {bench}");
+            let status = Command::new(env!("CARGO"))
+                .current_dir(root)
+                .args(["bench", "-p", package, "--bench", bench])
+                .status()
+                .with_context(|| format!("cannot run cargo bench for {package}"))?;
+            if !status.success() {
+                bail!("cargo bench -p {package} --bench {bench} failed ({status})");
+            }
+        }
+    }
+    let criterion = root.join("target/criterion");
+    println!("\n{}", summary(&criterion)?);
+    Ok(())
+}
+
+/// The mean time of one benchmark, in nanoseconds.
+fn mean_ns(criterion: &Path, id: &str) -> Option<f64> {
+    let path = criterion.join(id).join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["mean"]["point_estimate"].as_f64()
+}
+
+fn human(ns: f64) -> String {
+    match ns {
+        ns if ns >= 1e9 => format!("{:.2} s", ns / 1e9),
+        ns if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
+        ns if ns >= 1e3 => format!("{:.2} µs", ns / 1e3),
+        ns => format!("{ns:.0} ns"),
+    }
+}
+
+/// The table of results and ratios from criterion's saved estimates.
+pub fn summary(criterion: &Path) -> Result<String> {
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    for request in ["get_iam_sync", "post_iam_sync_user_json"] {
+        let (Some(sign), Some(floor)) = (
+            mean_ns(criterion, &format!("sign/{request}")),
+            mean_ns(criterion, &format!("sign/{request}_floor_hmac")),
+        ) else {
+            continue;
+        };
+        rows.push([
+            format!("sign/{request}"),
+            human(sign),
+            format!("HMAC floor {}", human(floor)),
+            format!("{:.2}× the floor (target ≤ 3×, ≤ 2 µs)", sign / floor),
+        ]);
+    }
+    if let (Some(client), Some(bare)) = (
+        mean_ns(criterion, "round_trip/client_signed"),
+        mean_ns(criterion, "round_trip/bare_reqwest_get"),
+    ) {
+        rows.push([
+            "round_trip/client_signed".into(),
+            human(client),
+            format!("bare reqwest {}", human(bare)),
+            format!("{:.2} of the bare throughput (target ≥ 0.9)", bare / client),
+        ]);
+    }
+    let single = mean_ns(criterion, "many_clusters/status/1");
+    for concurrency in [1, 8, 32, 128] {
+        let Some(time) = mean_ns(criterion, &format!("many_clusters/status/{concurrency}")) else {
+            continue;
+        };
+        let rate = 10_000.0 / (time / 1e9);
+        rows.push([
+            format!("many_clusters/status/{concurrency}"),
+            format!("{} ({rate:.0} clusters/s)", human(time)),
+            "concurrency 1".into(),
+            single.map_or("-".into(), |single| {
+                format!("{:.2}× concurrency 1", single / time)
+            }),
+        ]);
+    }
+    if rows.is_empty() {
+        bail!(
+            "no benchmark results under {}: run `cargo xtask bench` first",
+            criterion.display()
+        );
+    }
+    let header = ["benchmark", "mean", "baseline (same run)", "ratio"].map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    Ok(out)
+}
