@@ -19,7 +19,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let variant = args.next().unwrap_or_else(|| "client".into());
     let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(2000);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let addr = canned::start().await;
         let base = format!("http://{addr}");
@@ -29,12 +32,22 @@ fn main() {
             "bare" => {
                 let bare = reqwest::Client::new();
                 for _ in 0..calls {
-                    let body = bare.get(&url).send().await.expect("get").bytes().await.expect("body");
+                    let body = bare
+                        .get(&url)
+                        .send()
+                        .await
+                        .expect("get")
+                        .bytes()
+                        .await
+                        .expect("body");
                     assert_eq!(&body[..], canned::BODY);
                 }
             }
             "client" | "unsigned" => {
-                let builder = Client::builder().endpoint(&base).project_id(PROJECT).retry(RetryPolicy::disabled());
+                let builder = Client::builder()
+                    .endpoint(&base)
+                    .project_id(PROJECT)
+                    .retry(RetryPolicy::disabled());
                 let builder = if variant == "client" {
                     builder.credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE"))
                 } else {

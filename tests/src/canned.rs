@@ -30,7 +30,9 @@ pub async fn start() -> SocketAddr {
                     );
                     Ok::<_, Infallible>(response)
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
