@@ -41,6 +41,17 @@
 //!   `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` when a non-empty `Content-Type` does not
 //!   start with `application/json` or `application/bson`, and finally `Authorization`
 //!   (replacing any previous one, so a request can be signed again on a retry).
+//!
+//! # Where this differs from the official Python signer
+//!
+//! Only for requests that signer cannot express or gets wrong, none of which the MRS client
+//! sends: a header with several values is an error (a Python dict holds one value per
+//! name); an `X-Sdk-Date` must be exactly `YYYYMMDDTHHMMSSZ` (Python's `strptime` also
+//! takes one-digit fields, then signs a re-formatted date); an `Authorization` header
+//! present before signing is never signed (Python would sign a stale one); the
+//! `Content-Type` check for `UNSIGNED-PAYLOAD` ignores the name's case (Python looks only
+//! at the exact key `Content-Type`); user info in the URI never reaches `Host`.
+//! `tests/data/signing-vectors.json` holds 68 vectors computed with the official signer.
 
 use std::borrow::Cow;
 use std::fmt;
