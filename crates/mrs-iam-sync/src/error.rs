@@ -340,15 +340,32 @@ fn describe_reqwest(err: &reqwest::Error) -> String {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}: {}", self.status.as_u16(), self.code)?;
+        write!(f, "HTTP {}: ", self.status.as_u16())?;
+        one_line(f, &self.code)?;
         if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+            f.write_str(": ")?;
+            one_line(f, &self.message)?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            f.write_str(" (request id ")?;
+            one_line(f, id)?;
+            f.write_str(")")?;
         }
         Ok(())
     }
+}
+
+/// Writes text from an answer on one line: line breaks (an HTML error page,
+/// a multi-line message) and other control characters become spaces.
+fn one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !text.contains(breaks) {
+        return f.write_str(text);
+    }
+    for c in text.chars() {
+        fmt::Write::write_char(f, if breaks(c) { ' ' } else { c })?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for ConfigError {
@@ -389,5 +406,31 @@ impl std::error::Error for ConfigError {
 impl From<ConfigError> for Error {
     fn from(err: ConfigError) -> Self {
         Error::Config(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_display_on_one_line() {
+        // Found by the `error_body` fuzz target: an HTML error page became
+        // the message, and its line breaks broke the one-line Display.
+        let err = Error::Service(ServiceError {
+            status: StatusCode::BAD_GATEWAY,
+            code: "E\r\n1".into(),
+            message: "<html>\n<body>Bad Gateway</body>\u{2028}</html>\t".into(),
+            request_id: Some("id\n2".into()),
+        });
+        assert_eq!(
+            err.to_string(),
+            "HTTP 502: E  1: <html> <body>Bad Gateway</body> </html>  (request id id 2)"
+        );
+        // The fields keep the service's text as it was.
+        assert_eq!(
+            err.message(),
+            Some("<html>\n<body>Bad Gateway</body>\u{2028}</html>\t")
+        );
     }
 }
