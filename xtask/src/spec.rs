@@ -51,7 +51,14 @@ fn check_refs(json: &Value, shown: &str) -> Result<()> {
     walk(json, &mut String::new(), &mut |at, value| {
         if let Some(Value::String(target)) = value.get("$ref") {
             match target.strip_prefix('#') {
-                Some(pointer) if json.pointer(pointer).is_some() => {}
+                Some(pointer) if json.pointer(pointer).is_some() => {
+                    if let Some(cycle) = ref_cycle(json, pointer) {
+                        problems.push(format!(
+                            "{shown}: at `{at}`: `$ref: {target}` leads into a reference cycle \
+                             ({cycle}): the references never reach a definition"
+                        ));
+                    }
+                }
                 Some(_) => problems.push(format!(
                     "{shown}: at `{at}`: `$ref: {target}` points at nothing in this document"
                 )),
@@ -67,6 +74,33 @@ fn check_refs(json: &Value, shown: &str) -> Result<()> {
     } else {
         bail!(problems.join("\n"))
     }
+}
+
+/// The most `$ref` hops a chain of references may take; the lint and
+/// spec-diff follow at most 32.
+const MAX_REF_HOPS: usize = 32;
+
+/// Follows the chain of objects that are only a reference, from `pointer`:
+/// `Some(description)` when it comes back to a place it has been (or is
+/// longer than [`MAX_REF_HOPS`]), which no consumer can resolve (the
+/// generator and the schema validator would recurse without end).
+fn ref_cycle(json: &Value, pointer: &str) -> Option<String> {
+    let mut chain = vec![pointer];
+    let mut current = json.pointer(pointer)?;
+    while let Some(next) = current
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|target| target.strip_prefix('#'))
+    {
+        let looped = chain.contains(&next);
+        chain.push(next);
+        if looped || chain.len() > MAX_REF_HOPS {
+            let shown: Vec<String> = chain.iter().map(|p| format!("#{p}")).collect();
+            return Some(shown.join(" → "));
+        }
+        current = json.pointer(next)?;
+    }
+    None
 }
 
 /// Every operation needs an `operationId`, unique in the document: the
@@ -153,6 +187,34 @@ mod tests {
         let msg = format!("{:#}", parse(&text, "s.yaml").unwrap_err());
         assert!(msg.contains("s.yaml: at `components.schemas.A`"), "{msg}");
         assert!(msg.contains("#/components/schemas/Missing"), "{msg}");
+    }
+
+    #[test]
+    fn reference_cycles_are_refused() {
+        // Without this check the lint's example validation grew without
+        // bound on such a spec (tens of GB) instead of answering.
+        let text = format!(
+            "{MINIMAL}components:\n  schemas:\n    A:\n      $ref: '#/components/schemas/B'\n    B:\n      $ref: '#/components/schemas/A'\n    C:\n      $ref: '#/components/schemas/C'\n    D:\n      type: object\n      properties:\n        next: {{$ref: '#/components/schemas/D'}}\n"
+        );
+        let msg = format!("{:#}", parse(&text, "s.yaml").unwrap_err());
+        assert!(
+            msg.contains("at `components.schemas.A`")
+                && msg.contains(
+                    "#/components/schemas/B → #/components/schemas/A → #/components/schemas/B"
+                ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("at `components.schemas.C`")
+                && msg.contains("#/components/schemas/C → #/components/schemas/C"),
+            "{msg}"
+        );
+        // Recursion through a property is data, not a loop of references.
+        assert!(!msg.contains("schemas.D"), "{msg}");
+        let without_loops = text
+            .replace("$ref: '#/components/schemas/A'", "type: string")
+            .replace("$ref: '#/components/schemas/C'", "type: string");
+        parse(&without_loops, "s.yaml").unwrap();
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! `$ref`, so moving a schema behind a `$ref` (or inlining one) is not a
 //! change, and a change inside a referenced component is reported at each
 //! place that uses it (each operation, parameter, status and media type),
-//! which tells the reviewer exactly which calls are affected. A `$ref` that
+//! which tells the reviewer exactly which calls are affected; within one
+//! place, at the first property path that reaches it (a component reached
+//! again through another property is not walked again). A `$ref` that
 //! now names another component is reported once, as
 //! `schema-ref-target-changed`, and the two targets are then compared.
 
@@ -31,6 +33,7 @@ pub fn compare(base: &Value, head: &Value) -> Vec<Change> {
         base,
         head,
         out: Vec::new(),
+        compared: BTreeSet::new(),
     };
     cx.operations();
     cx.out.sort_by(|a, b| {
@@ -77,6 +80,12 @@ struct Cx<'a> {
     base: &'a Value,
     head: &'a Value,
     out: Vec<Change>,
+    /// The pairs of referenced schemas already compared at each place
+    /// (operation, parameter, status, media type): a component reached
+    /// again there through another property is not walked again, so that
+    /// shared components (a diamond of references) cost once, not once per
+    /// path to them, which grows exponentially with depth.
+    compared: BTreeSet<(String, Option<&'a str>, Option<&'a str>)>,
 }
 
 /// One operation, found by method and path template.
@@ -483,6 +492,9 @@ impl<'a> Cx<'a> {
                 &loc,
                 format!("the schema now refers to `{to}` instead of `{from}`"),
             );
+        }
+        if pair != (None, None) && !self.compared.insert((at.to_owned(), pair.0, pair.1)) {
+            return;
         }
         seen.push(pair);
         self.schema_values(dir, at, path, br.value, hr.value, seen);
