@@ -34,6 +34,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Spec> {
         bail!("{shown}: the document must be a mapping with `openapi`, `info` and `paths`");
     }
     check_refs(&json, shown)?;
+    check_path_keys(&json, shown)?;
     let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(&json).map_err(|err| {
         anyhow!(
             "{shown}: at `{}`: not a valid OpenAPI 3.0 document: {}",
@@ -69,6 +70,30 @@ fn check_refs(json: &Value, shown: &str) -> Result<()> {
             }
         }
     });
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!(problems.join("\n"))
+    }
+}
+
+/// Every key of `paths` must be a path (`/...`) or an extension (`x-...`):
+/// the typed OpenAPI model drops any other key without a word, so its
+/// operations would be linted but never generated.
+fn check_path_keys(json: &Value, shown: &str) -> Result<()> {
+    let Some(paths) = json.get("paths").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let problems: Vec<String> = paths
+        .keys()
+        .filter(|key| !key.starts_with('/') && !key.starts_with("x-"))
+        .map(|key| {
+            format!(
+                "{shown}: at `paths.{key}`: a path must start with `/` \
+                 (the generator would skip its operations)"
+            )
+        })
+        .collect();
     if problems.is_empty() {
         Ok(())
     } else {
@@ -187,6 +212,19 @@ mod tests {
         let msg = format!("{:#}", parse(&text, "s.yaml").unwrap_err());
         assert!(msg.contains("s.yaml: at `components.schemas.A`"), "{msg}");
         assert!(msg.contains("#/components/schemas/Missing"), "{msg}");
+    }
+
+    #[test]
+    fn paths_must_start_with_a_slash() {
+        // Found by the `spec_loading` fuzz target: `a/` was linted (one
+        // operation) but dropped by the typed model, so never generated.
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  a/:\n    get:\n      operationId: A\n      responses: {'200': {description: ok}}\n  x-note: {}\n";
+        let msg = format!("{:#}", parse(text, "s.yaml").unwrap_err());
+        assert!(
+            msg.contains("at `paths.a/`: a path must start with `/`"),
+            "{msg}"
+        );
+        parse(&text.replace("  a/:", "  /a:"), "s.yaml").unwrap();
     }
 
     #[test]
