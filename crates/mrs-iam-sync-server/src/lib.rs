@@ -26,6 +26,7 @@
 //! );
 //!
 //! // (Real clients sign with DEMO_AK / DEMO_SK; a token is shorter here.)
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let http = reqwest::Client::builder().no_proxy().build()?;
 //! let first = http.get(&url).header("X-Auth-Token", DEMO_TOKEN).send().await?;
 //! assert_eq!(first.status(), 429);

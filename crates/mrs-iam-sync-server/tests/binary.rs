@@ -57,7 +57,7 @@ async fn first_line_then_a_signed_request_then_sigterm() {
         "--sync-duration",
         "200ms",
     ]);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = common::http_client();
     let host = server.base_url.trim_start_matches("http://").to_owned();
     let path = format!("/v2/{PROJECT}/clusters/bin-cluster/iam-sync");
     let date = sdk_date(std::time::SystemTime::now());
@@ -121,7 +121,7 @@ async fn fault_flag_and_token_flag() {
         "503:2:cid-1",
         "--quiet",
     ]);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = common::http_client();
     let get = |token: &'static str, cluster: &'static str| {
         let req = http
             .get(format!(

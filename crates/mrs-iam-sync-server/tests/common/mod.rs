@@ -255,7 +255,7 @@ pub struct Client {
 impl Client {
     pub fn new(server: &Server) -> Client {
         Client {
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: http_client(),
             base_url: server.base_url(),
             host: server.local_addr().to_string(),
         }
@@ -343,4 +343,12 @@ pub async fn raw_exchange(server: &Server, request: &[u8], timeout: Duration) ->
     let mut out = Vec::new();
     let _ = tokio::time::timeout(timeout, stream.read_to_end(&mut out)).await;
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A plain reqwest client. In a workspace build reqwest's rustls has no
+/// default crypto provider (see the dev-dependency note in Cargo.toml), so
+/// one is installed first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
 }
