@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    mrs_iam_sync_fuzz::spec_loading(data);
+});
