@@ -40,12 +40,15 @@ pub fn run(root: &Path, report_only: bool) -> Result<()> {
     Ok(())
 }
 
-/// The mean time of one benchmark, in nanoseconds.
+/// The time of one iteration of a benchmark, in nanoseconds: criterion's
+/// slope estimate (what it prints) when it has one, else the mean.
 fn mean_ns(criterion: &Path, id: &str) -> Option<f64> {
     let path = criterion.join(id).join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
+    json["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| json["mean"]["point_estimate"].as_f64())
 }
 
 fn human(ns: f64) -> String {
@@ -61,15 +64,19 @@ fn human(ns: f64) -> String {
 pub fn summary(criterion: &Path) -> Result<String> {
     let mut rows: Vec<[String; 4]> = Vec::new();
     for request in ["get_iam_sync", "post_iam_sync_user_json"] {
-        let (Some(sign), Some(floor)) = (
-            mean_ns(criterion, &format!("sign/{request}")),
+        // Signing a fresh request = (clone + sign) - clone; a retry re-signs.
+        let (Some(with_clone), Some(clone), Some(resign), Some(floor)) = (
+            mean_ns(criterion, &format!("sign/{request}_clone_and_sign")),
+            mean_ns(criterion, &format!("sign/{request}_clone_only")),
+            mean_ns(criterion, &format!("sign/{request}_resign")),
             mean_ns(criterion, &format!("sign/{request}_floor_hmac")),
         ) else {
             continue;
         };
+        let sign = with_clone - clone;
         rows.push([
             format!("sign/{request}"),
-            human(sign),
+            format!("{} (re-sign {})", human(sign), human(resign)),
             format!("HMAC floor {}", human(floor)),
             format!("{:.2}× the floor (target ≤ 3×, ≤ 2 µs)", sign / floor),
         ]);
@@ -106,7 +113,7 @@ pub fn summary(criterion: &Path) -> Result<String> {
             criterion.display()
         );
     }
-    let header = ["benchmark", "mean", "baseline (same run)", "ratio"].map(String::from);
+    let header = ["benchmark", "time", "baseline (same run)", "ratio"].map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
