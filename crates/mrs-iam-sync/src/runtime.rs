@@ -186,7 +186,7 @@ async fn send_with_retries(
     let started = Instant::now();
     let deadline = started + shared.timeouts.total;
     let idempotent = is_idempotent(request.method());
-    let mut original = Some(request);
+    let mut pending = request;
     let mut attempt: u32 = 1;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -196,16 +196,15 @@ async fn send_with_retries(
             })
             .await);
         }
-        // Bodies here are buffered JSON, so a clone exists; without one the
-        // original goes out as the last attempt.
-        let cloned = original.as_ref().and_then(reqwest::Request::try_clone);
-        let can_retry = cloned.is_some() && attempt < shared.retry.max_attempts;
-        let Some(mut outgoing) = cloned.or_else(|| original.take()) else {
-            return Err(error_carrying(DeadlineExceeded {
-                total: shared.timeouts.total,
-            })
-            .await);
+        // A copy is kept only when another attempt may follow (bodies here
+        // are buffered JSON, so one exists; without it this is the last).
+        let next = if attempt < shared.retry.max_attempts {
+            pending.try_clone()
+        } else {
+            None
         };
+        let can_retry = next.is_some();
+        let mut outgoing = pending;
         if let Err(err) = authorize(shared, &mut outgoing) {
             return Err(error_carrying(err).await);
         }
@@ -242,11 +241,12 @@ async fn send_with_retries(
                 }
             }
         };
-        match delay {
-            Some(delay) if Instant::now() + delay < deadline => {
+        match (delay, next) {
+            (Some(delay), Some(next)) if Instant::now() + delay < deadline => {
                 tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
                 drop(result);
                 tokio::time::sleep(delay).await;
+                pending = next;
                 attempt += 1;
             }
             _ => {
