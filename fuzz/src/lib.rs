@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use hwcloud_auth::{Secret, canonical_request, sign};
-use mrs_iam_sync::__fuzz::{error_answer, undecodable_answer};
+use mrs_iam_sync::fuzzing::{error_answer, undecodable_answer};
 use mrs_iam_sync::Error;
 use mrs_iam_sync::types;
 use serde::Serialize;
@@ -45,7 +45,7 @@ impl<'a> Input<'a> {
     }
 }
 
-fn one_line(text: &str) -> bool {
+fn is_one_line(text: &str) -> bool {
     !text.contains(['\n', '\r'])
 }
 
@@ -98,7 +98,7 @@ pub fn error_body(data: &[u8]) {
         text.starts_with(&format!("HTTP {}: ", status.as_u16())),
         "{text}"
     );
-    assert!(one_line(&text), "Error's Display is not one line: {text:?}");
+    assert!(is_one_line(&text), "Error's Display is not one line: {text:?}");
 }
 
 /// Decodes into `T`; a decoded value survives a round trip through JSON, a
@@ -119,7 +119,7 @@ where
             assert!(matches!(err, Error::Decode { .. }), "{what}: {err:?}");
             let text = err.to_string();
             assert!(text.starts_with("undecodable response"), "{text}");
-            assert!(one_line(&text), "{what}: not one line: {text:?}");
+            assert!(is_one_line(&text), "{what}: not one line: {text:?}");
         }
     }
 }

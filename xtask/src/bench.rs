@@ -40,6 +40,28 @@ pub fn run(root: &Path, report_only: bool) -> Result<()> {
     Ok(())
 }
 
+/// The 1-minute load average (`/proc/loadavg`); `f64::INFINITY` when it
+/// cannot be read, so that no ratio is printed on an unknown load.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::INFINITY)
+}
+
+/// The highest load average at which a ratio is worth printing: above it,
+/// other work on the machine decides the figures.
+pub const MAX_LOAD: f64 = 1.0;
+
+/// `ratio` with its unit, or the refusal to give one under load.
+pub fn ratio_if_quiet(load: f64, ratio: f64, unit: &str) -> String {
+    if load <= MAX_LOAD {
+        format!("{ratio:.2}{unit}")
+    } else {
+        format!("no ratio: load average {load:.2} > {MAX_LOAD}")
+    }
+}
+
 /// The time of one iteration of a benchmark, in nanoseconds: criterion's
 /// slope estimate (what it prints) when it has one, else the mean.
 fn mean_ns(criterion: &Path, id: &str) -> Option<f64> {

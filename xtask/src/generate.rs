@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypePatch};
 use quote::quote;
 
 use crate::paths;
@@ -38,8 +38,13 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
     }
 }
 
+/// The JSON-Schema derive of the generated types, behind the client crate's
+/// non-default `schemars` feature: the type snapshots use it, a dependant
+/// need not build schemars.
+const SCHEMARS_DERIVE: &str = r#"#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]"#;
+
 /// The settings of the generator: part of the source of the generated file.
-fn settings() -> GenerationSettings {
+fn settings(spec: &Spec) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         // Builder style, as in Oxide's SDK: `client.op().cluster_id(..).send()`.
@@ -50,16 +55,23 @@ fn settings() -> GenerationSettings {
         // unsigned client.
         .with_inner_type(quote!(crate::Runtime))
         .with_hooks(HooksMode::Expected)
-        // The type snapshots are the JSON Schemas of the generated types.
-        .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // Every type comes from a named schema; progenitor sets attributes per type.
+    let schemas = spec
+        .openapi
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys());
+    for name in schemas {
+        settings.with_patch(name, TypePatch::default().with_attr(SCHEMARS_DERIVE));
+    }
     settings
 }
 
 /// Generates the complete file text, header included. Deterministic: the same
 /// spec gives the same bytes.
 pub fn render(spec: &Spec) -> Result<String> {
-    let mut generator = Generator::new(&settings());
+    let mut generator = Generator::new(&settings(spec));
     let tokens = generator.generate_tokens(&spec.openapi).map_err(|err| {
         anyhow!(
             "{}: progenitor cannot generate a client: {err}",

@@ -2,6 +2,7 @@
 //! call it directly; `main.rs` only parses arguments and dispatches.
 
 pub mod bench;
+pub mod bench_build;
 pub mod check;
 pub mod generate;
 pub mod lint;

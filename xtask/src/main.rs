@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{bench, check, generate, spec_diff, workspace_root};
+use xtask::{bench, bench_build, check, generate, spec_diff, workspace_root};
 
 const USAGE: &str = "\
 cargo xtask <command>
@@ -22,6 +22,9 @@ Commands:
                        or between two files; `cargo xtask spec-diff --help` for more
   bench [--report]     run the benchmarks and print their ratios to the baselines
                        (--report: only print the table of the last run)
+  bench --build [--runs N]
+                       build a dependant of the client and a bare reqwest crate
+                       from cold, alternately N times (default 1), and compare
   help                 print this message
 ";
 
@@ -39,6 +42,13 @@ fn main() -> ExitCode {
         }
         ["bench"] => bench::run(&root, false),
         ["bench", "--report"] => bench::run(&root, true),
+        ["bench", "--build"] => bench_build::run(&root, 1),
+        ["bench", "--build", "--runs", runs] => match runs.parse() {
+            Ok(runs) if runs > 0 => bench_build::run(&root, runs),
+            _ => Err(anyhow::anyhow!(
+                "--runs takes a positive number, not {runs:?}"
+            )),
+        },
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{USAGE}");

@@ -60,7 +60,7 @@ impl Failure {
     pub fn message(&self) -> String {
         match self {
             Failure::Usage(message) | Failure::Partial { message, .. } => {
-                crate::output::one_line(message)
+                mrs_iam_sync::OneLine(message).to_string()
             }
             Failure::Api(err) => crate::output::error_line(err),
         }
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn errors_map_to_codes() {
-        let invalid = mrs_iam_sync::ids::cluster_id("a/b").unwrap_err();
+        let invalid = Error::from(mrs_iam_sync::ids::cluster_id("a/b").unwrap_err());
         assert_eq!(for_error(&invalid), USAGE);
         let timed_out = Error::WaitTimedOut {
             waited: std::time::Duration::from_secs(1),

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::io::Write as _;
 
-use mrs_iam_sync::Error;
+use mrs_iam_sync::{Error, OneLine};
 use serde::Serialize;
 
 /// Writes one line to stdout. A closed pipe (`| head`) is not an error worth
@@ -21,16 +21,6 @@ pub fn json(value: &impl Serialize) {
         // Plain data always serializes; say so rather than print nothing.
         Err(err) => line(format!("{{\"error\":\"cannot encode the output: {err}\"}}")),
     }
-}
-
-/// Text safe for one line of a terminal: control characters (newlines,
-/// escape sequences) become spaces, runs of whitespace one space.
-pub fn one_line(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// An error in one line: `<status> <code>: <message> (request id <id>)` when
@@ -51,7 +41,7 @@ pub fn error_line(err: &Error) -> String {
         }
         _ => err.to_string(),
     };
-    one_line(&text)
+    OneLine(&text).to_string()
 }
 
 /// An error as JSON, with stable field names.
@@ -115,11 +105,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_line_removes_control_characters() {
-        assert_eq!(one_line("a\nb\r\n\tc \x1b[31md"), "a b c [31md");
-    }
-
-    #[test]
     fn tables_align() {
         let rows = [
             ["user".to_owned(), "alice".to_owned()],
@@ -133,7 +118,7 @@ mod tests {
 
     #[test]
     fn client_side_errors_keep_their_description() {
-        let err = mrs_iam_sync::ids::cluster_id("a/b").unwrap_err();
+        let err = Error::from(mrs_iam_sync::ids::cluster_id("a/b").unwrap_err());
         assert!(error_line(&err).starts_with("invalid cluster_id: "));
         let json = ErrorJson::from(&err);
         assert_eq!(

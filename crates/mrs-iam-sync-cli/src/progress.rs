@@ -75,7 +75,7 @@ impl Display<'_> {
             err,
             "\r\x1b[2K{} waiting for {}: {:.1} s, {polls} poll{}",
             FRAMES[frame % FRAMES.len()],
-            crate::output::one_line(self.cluster_id),
+            mrs_iam_sync::OneLine(self.cluster_id),
             self.started.elapsed().as_secs_f64(),
             if polls == 1 { "" } else { "s" },
         );

@@ -8,7 +8,7 @@ use hwcloud_auth::{Clock, CredentialSource, Credentials, Environment};
 
 use crate::error::{ConfigError, Error};
 use crate::retry::{RetryPolicy, Timeouts};
-use crate::runtime::{DEFAULT_MAX_RESPONSE_BYTES, RuntimeParts};
+use crate::runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime, Settings};
 use crate::{Client, ids};
 
 /// The environment variable [`Client::from_env`] reads the region from.
@@ -258,7 +258,7 @@ impl ClientBuilder {
         };
         check_policy(&self.retry, &self.timeouts, self.max_response_bytes)?;
 
-        let runtime = RuntimeParts {
+        let runtime = Runtime::new(Settings {
             credentials,
             project_id,
             clock: self
@@ -267,8 +267,7 @@ impl ClientBuilder {
             retry: self.retry,
             timeouts: self.timeouts.clone(),
             max_response_bytes: self.max_response_bytes,
-        }
-        .build();
+        });
         let http = match self.http_client {
             Some(client) => client,
             None => http_client(&self.timeouts)?,
@@ -308,17 +307,4 @@ fn http_client(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
         .pool_idle_timeout(Duration::from_secs(60))
         .build()
         .map_err(|err| ConfigError::Http(err).into())
-}
-
-/// Installs rustls' `ring` crypto provider as the process default, unless
-/// one is installed already. The client builder does this itself; call it
-/// before building a `reqwest::Client` of your own for
-/// [`ClientBuilder::http_client`]. (`ring` builds quickly; an application
-/// that installed another provider keeps it.)
-#[cfg(feature = "rustls")]
-pub fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race to another thread's install is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
 }

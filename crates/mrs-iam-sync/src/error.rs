@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 
 use crate::OperationError;
 use crate::body::{BodyTooLarge, excerpt};
+use crate::ids::{CLUSTER_ID_RULE, InvalidValue, PROJECT_ID_RULE};
 
 /// Everything that can go wrong with a call.
 #[derive(Debug)]
@@ -176,13 +177,6 @@ impl Error {
         )
     }
 
-    pub(crate) fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
-        Error::InvalidInput {
-            field,
-            rule: rule.into(),
-        }
-    }
-
     pub(crate) fn transport(source: reqwest::Error) -> Self {
         let kind = if source.is_timeout() || is_deadline(&source) {
             TransportKind::Timeout
@@ -260,9 +254,9 @@ fn invalid_request(message: &str) -> Error {
         .and_then(|(_, rest)| rest.strip_suffix(" failed"))
         .or_else(|| message.strip_suffix(" was not initialized"));
     match field {
-        Some("project_id") => Error::invalid("project_id", crate::ids::PROJECT_ID_RULE),
-        Some("cluster_id") => Error::invalid("cluster_id", crate::ids::CLUSTER_ID_RULE),
-        Some("body") => Error::invalid("body", message.to_owned()),
+        Some("project_id") => InvalidValue::new("project_id", PROJECT_ID_RULE).into(),
+        Some("cluster_id") => InvalidValue::new("cluster_id", CLUSTER_ID_RULE).into(),
+        Some("body") => InvalidValue::new("body", message).into(),
         _ => Error::Config(ConfigError::Invalid(message.to_owned())),
     }
 }
@@ -340,32 +334,43 @@ fn describe_reqwest(err: &reqwest::Error) -> String {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}: ", self.status.as_u16())?;
-        one_line(f, &self.code)?;
+        write!(f, "HTTP {}: {}", self.status.as_u16(), OneLine(&self.code))?;
         if !self.message.is_empty() {
-            f.write_str(": ")?;
-            one_line(f, &self.message)?;
+            write!(f, ": {}", OneLine(&self.message))?;
         }
         if let Some(id) = &self.request_id {
-            f.write_str(" (request id ")?;
-            one_line(f, id)?;
-            f.write_str(")")?;
+            write!(f, " (request id {})", OneLine(id))?;
         }
         Ok(())
     }
 }
 
-/// Writes text from an answer on one line: line breaks (an HTML error page,
-/// a multi-line message) and other control characters become spaces.
-fn one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
-    if !text.contains(breaks) {
-        return f.write_str(text);
+/// Text shown on one line: line breaks (an HTML error page, a multi-line
+/// message), other control characters such as terminal escapes, and runs
+/// of whitespace become one space; leading and trailing ones go. What
+/// [`Error`]'s `Display` does with the service's text, for applications that
+/// print answers (or ids a user typed) on a terminal.
+///
+/// ```
+/// use mrs_iam_sync::OneLine;
+/// assert_eq!(OneLine("a\nb\r\n\tc \x1b[31md").to_string(), "a b c [31md");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct OneLine<'a>(pub &'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let breaks = |c: char| c.is_whitespace() || c.is_control();
+        let mut words = self.0.split(breaks).filter(|word| !word.is_empty());
+        if let Some(first) = words.next() {
+            f.write_str(first)?;
+            for word in words {
+                f.write_str(" ")?;
+                f.write_str(word)?;
+            }
+        }
+        Ok(())
     }
-    for c in text.chars() {
-        fmt::Write::write_char(f, if breaks(c) { ' ' } else { c })?;
-    }
-    Ok(())
 }
 
 impl fmt::Display for ConfigError {
@@ -403,6 +408,15 @@ impl std::error::Error for ConfigError {
     }
 }
 
+impl From<InvalidValue> for Error {
+    fn from(err: InvalidValue) -> Self {
+        Error::InvalidInput {
+            field: err.field,
+            rule: err.rule,
+        }
+    }
+}
+
 impl From<ConfigError> for Error {
     fn from(err: ConfigError) -> Self {
         Error::Config(err)
@@ -425,7 +439,7 @@ mod tests {
         });
         assert_eq!(
             err.to_string(),
-            "HTTP 502: E  1: <html> <body>Bad Gateway</body> </html>  (request id id 2)"
+            "HTTP 502: E 1: <html> <body>Bad Gateway</body> </html> (request id id 2)"
         );
         // The fields keep the service's text as it was.
         assert_eq!(

@@ -1,8 +1,36 @@
 //! Checking ids before anything is sent: the generated newtypes hold the
 //! spec's rules; this names the field and keeps the rule that was broken.
 
-use crate::error::Error;
+use std::fmt;
+
 use crate::types;
+
+/// A value that breaks a rule of the spec: which field, which rule. It
+/// converts into [`Error::InvalidInput`](crate::Error::InvalidInput) with `?`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidValue {
+    /// The field, e.g. `cluster_id`.
+    pub field: &'static str,
+    /// The rule it broke, with the offending value when it is not secret.
+    pub rule: String,
+}
+
+impl InvalidValue {
+    pub(crate) fn new(field: &'static str, rule: impl Into<String>) -> Self {
+        Self {
+            field,
+            rule: rule.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.rule)
+    }
+}
+
+impl std::error::Error for InvalidValue {}
 
 /// The spec's rule for `project_id`, in words.
 const PROJECT_ID_WORDS: &str = "must be 1 to 64 ASCII letters or digits";
@@ -19,17 +47,17 @@ pub(crate) const CLUSTER_ID_RULE: &str =
 pub(crate) const MAX_CANCEL_NAMES: usize = 1000;
 
 /// Parses a project id, or says which rule it breaks.
-pub fn project_id(value: &str) -> Result<types::ProjectId, Error> {
+pub fn project_id(value: &str) -> Result<types::ProjectId, InvalidValue> {
     value
         .parse()
-        .map_err(|err| Error::invalid("project_id", rule(value, err, PROJECT_ID_WORDS)))
+        .map_err(|err| InvalidValue::new("project_id", rule(value, err, PROJECT_ID_WORDS)))
 }
 
 /// Parses a cluster id, or says which rule it breaks.
-pub fn cluster_id(value: &str) -> Result<types::ClusterId, Error> {
+pub fn cluster_id(value: &str) -> Result<types::ClusterId, InvalidValue> {
     value
         .parse()
-        .map_err(|err| Error::invalid("cluster_id", rule(value, err, CLUSTER_ID_WORDS)))
+        .map_err(|err| InvalidValue::new("cluster_id", rule(value, err, CLUSTER_ID_WORDS)))
 }
 
 /// The broken rule with the offending value (ids are not secret), bounded.
@@ -44,13 +72,15 @@ fn rule(value: &str, err: types::error::ConversionError, words: &str) -> String 
 }
 
 /// CancelSyncIamUser takes at most 1000 names per list.
-pub(crate) fn check_cancel_request(request: &types::CancelSyncIamUserRequest) -> Result<(), Error> {
+pub(crate) fn check_cancel_request(
+    request: &types::CancelSyncIamUserRequest,
+) -> Result<(), InvalidValue> {
     for (field, names) in [
         ("user_names", &request.user_names),
         ("group_names", &request.group_names),
     ] {
         if names.len() > MAX_CANCEL_NAMES {
-            return Err(Error::invalid(
+            return Err(InvalidValue::new(
                 field,
                 format!(
                     "has {} names; at most {MAX_CANCEL_NAMES} are allowed",
@@ -89,13 +119,12 @@ mod tests {
             let text = err.to_string();
             assert!(text.starts_with("invalid cluster_id: "), "{text}");
             assert!(text.contains(reason), "{value:?}: {text}");
-            assert!(matches!(
-                err,
-                Error::InvalidInput {
-                    field: "cluster_id",
-                    ..
-                }
-            ));
+            assert_eq!(err.field, "cluster_id");
+            assert_eq!(
+                crate::Error::from(err).to_string(),
+                text,
+                "the crate's error says the same"
+            );
         }
         let err = project_id("has-dash").unwrap_err().to_string();
         assert!(

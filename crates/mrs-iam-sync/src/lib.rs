@@ -68,25 +68,24 @@
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-#[path = "fuzz_api.rs"]
-pub mod __fuzz;
 mod body;
 mod client_builder;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[rustfmt::skip]
 mod generated;
 pub mod ids;
 mod operations;
 pub mod retry;
 mod runtime;
+#[cfg(feature = "rustls")]
+mod tls;
 mod waiter;
 
-#[cfg(feature = "rustls")]
-pub use client_builder::install_crypto_provider;
 pub use client_builder::{ClientBuilder, REGION_ENV};
-pub use error::{ConfigError, Error, ServiceError, TransportKind};
+pub use error::{ConfigError, Error, OneLine, ServiceError, TransportKind};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
 pub use hwcloud_auth::{
     Clock, CredentialSource, Credentials, CredentialsError, EndpointError, Environment, FixedClock,
@@ -94,6 +93,8 @@ pub use hwcloud_auth::{
 };
 pub use retry::{RetryPolicy, Timeouts};
 pub use runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime};
+#[cfg(feature = "rustls")]
+pub use tls::install_crypto_provider;
 pub use waiter::{WaitOptions, WaitProgress};
 
 /// The error of a generated operation: progenitor's error over the spec's

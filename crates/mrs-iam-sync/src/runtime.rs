@@ -2,7 +2,6 @@
 //! calls it through [`ClientHooks`]: `pre` shapes each request like the
 //! official SDK's, `exec` signs, sends and retries each attempt.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,50 +23,21 @@ use crate::{Client, types};
 /// The default limit on a response body: MRS answers are a few hundred bytes.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// Per-client runtime state handed to the generated [`Client`]: credentials,
-/// clock, retry policy, timeouts. Cheap to clone.
+/// Per-client runtime state handed to the generated [`Client`]: its
+/// [`Settings`]. Cheap to clone.
 ///
 /// [`Runtime::default()`] sends unsigned requests with the default policies,
 /// which suits a loopback test server; real clients come from
 /// [`Client::builder`](crate::Client::builder).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Runtime {
-    shared: Arc<Shared>,
+    settings: Arc<Settings>,
 }
 
-struct Shared {
-    credentials: Option<Credentials>,
-    project_id: Option<types::ProjectId>,
-    clock: Arc<dyn Clock>,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    max_response_bytes: usize,
-    user_agent: HeaderValue,
-}
-
-impl Default for Runtime {
-    fn default() -> Self {
-        RuntimeParts::default().build()
-    }
-}
-
-impl fmt::Debug for Runtime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shared = &self.shared;
-        f.debug_struct("Runtime")
-            // Credentials' Debug never shows a secret.
-            .field("credentials", &shared.credentials)
-            .field("project_id", &shared.project_id)
-            .field("clock", &shared.clock)
-            .field("retry", &shared.retry)
-            .field("timeouts", &shared.timeouts)
-            .field("max_response_bytes", &shared.max_response_bytes)
-            .finish()
-    }
-}
-
-/// Everything a [`Runtime`] is made of; the client builder fills it in.
-pub(crate) struct RuntimeParts {
+/// What a client works with; the client builder fills it in. (The
+/// credentials' `Debug` never shows a secret.)
+#[derive(Debug)]
+pub(crate) struct Settings {
     pub(crate) credentials: Option<Credentials>,
     pub(crate) project_id: Option<types::ProjectId>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -76,7 +46,7 @@ pub(crate) struct RuntimeParts {
     pub(crate) max_response_bytes: usize,
 }
 
-impl Default for RuntimeParts {
+impl Default for Settings {
     fn default() -> Self {
         Self {
             credentials: None,
@@ -89,51 +59,32 @@ impl Default for RuntimeParts {
     }
 }
 
-impl RuntimeParts {
-    pub(crate) fn build(self) -> Runtime {
+impl Runtime {
+    pub(crate) fn new(settings: Settings) -> Self {
         // The generated `Client::new` builds its HTTP client right after its
         // runtime: with the provider in place first, it cannot panic.
         #[cfg(feature = "rustls")]
-        crate::client_builder::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         Runtime {
-            shared: Arc::new(Shared {
-                credentials: self.credentials,
-                project_id: self.project_id,
-                clock: self.clock,
-                retry: self.retry,
-                timeouts: self.timeouts,
-                max_response_bytes: self.max_response_bytes,
-                user_agent: HeaderValue::from_static(concat!(
-                    "mrs-iam-sync-rust/",
-                    env!("CARGO_PKG_VERSION")
-                )),
-            }),
+            settings: Arc::new(settings),
         }
     }
-}
 
-impl Runtime {
     /// The project the client works in, when one is configured.
     pub fn project_id(&self) -> Option<&types::ProjectId> {
-        self.shared.project_id.as_ref()
-    }
-
-    /// The retry policy.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.shared.retry
-    }
-
-    /// The timeouts.
-    pub fn timeouts(&self) -> &Timeouts {
-        &self.shared.timeouts
-    }
-
-    /// Whether requests are signed or carry a token.
-    pub fn is_authenticated(&self) -> bool {
-        self.shared.credentials.is_some()
+        self.settings.project_id.as_ref()
     }
 }
 
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new(Settings::default())
+    }
+}
+
+/// Who the client says it is, as the official SDKs do.
+static USER_AGENT_VALUE: HeaderValue =
+    HeaderValue::from_static(concat!("mrs-iam-sync-rust/", env!("CARGO_PKG_VERSION")));
 /// What the official SDK sends as the content type of a JSON body, and of a
 /// request without one.
 const JSON_BODY_CONTENT_TYPE: &str = "application/json;charset=utf-8";
@@ -156,7 +107,7 @@ impl ClientHooks<Runtime> for Client {
             NO_BODY_CONTENT_TYPE
         };
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        headers.insert(USER_AGENT, self.inner().shared.user_agent.clone());
+        headers.insert(USER_AGENT, USER_AGENT_VALUE.clone());
         Ok(())
     }
 
@@ -170,7 +121,7 @@ impl ClientHooks<Runtime> for Client {
             operation = info.operation_id,
             method = %request.method(),
         );
-        send_with_retries(self.client(), &self.inner().shared, request)
+        send_with_retries(self.client(), &self.inner().settings, request)
             .instrument(span)
             .await
     }
@@ -180,11 +131,11 @@ impl ClientHooks<Runtime> for Client {
 /// (see [`crate::retry`]) within the call's deadline.
 async fn send_with_retries(
     http: &reqwest::Client,
-    shared: &Shared,
+    settings: &Settings,
     request: reqwest::Request,
 ) -> reqwest::Result<reqwest::Response> {
     let started = Instant::now();
-    let deadline = started + shared.timeouts.total;
+    let deadline = started + settings.timeouts.total;
     let idempotent = is_idempotent(request.method());
     let mut pending = request;
     let mut attempt: u32 = 1;
@@ -192,23 +143,23 @@ async fn send_with_retries(
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(error_carrying(DeadlineExceeded {
-                total: shared.timeouts.total,
+                total: settings.timeouts.total,
             })
             .await);
         }
         // A copy is kept only when another attempt may follow (bodies here
         // are buffered JSON, so one exists; without it this is the last).
-        let next = if attempt < shared.retry.max_attempts {
+        let next = if attempt < settings.retry.max_attempts {
             pending.try_clone()
         } else {
             None
         };
         let can_retry = next.is_some();
         let mut outgoing = pending;
-        if let Err(err) = authorize(shared, &mut outgoing) {
+        if let Err(err) = authorize(settings, &mut outgoing) {
             return Err(error_carrying(err).await);
         }
-        let attempt_limit = shared.timeouts.attempt.min(remaining);
+        let attempt_limit = settings.timeouts.attempt.min(remaining);
         *outgoing.timeout_mut() = Some(attempt_limit);
 
         let sent_at = Instant::now();
@@ -227,7 +178,7 @@ async fn send_with_retries(
                     "attempt answered"
                 );
                 if can_retry && idempotent && is_retryable_status(status) {
-                    Some(delay_for(shared, attempt, response))
+                    Some(delay_for(settings, attempt, response))
                 } else {
                     None
                 }
@@ -235,7 +186,7 @@ async fn send_with_retries(
             Err(err) => {
                 tracing::debug!(attempt, latency_ms, error = %err, "attempt failed");
                 if can_retry && may_retry_error(err, idempotent) {
-                    Some(shared.retry.backoff(attempt + 1, fastrand::f64()))
+                    Some(settings.retry.backoff(attempt + 1, fastrand::f64()))
                 } else {
                     None
                 }
@@ -251,12 +202,12 @@ async fn send_with_retries(
             }
             _ => {
                 return match result {
-                    Ok(response) => Ok(finish(response, shared.max_response_bytes).await),
+                    Ok(response) => Ok(finish(response, settings.max_response_bytes).await),
                     // The attempt ran into the call's deadline rather than
                     // its own limit: say so.
-                    Err(err) if err.is_timeout() && attempt_limit < shared.timeouts.attempt => {
+                    Err(err) if err.is_timeout() && attempt_limit < settings.timeouts.attempt => {
                         Err(error_carrying(DeadlineExceeded {
-                            total: shared.timeouts.total,
+                            total: settings.timeouts.total,
                         })
                         .await)
                     }
@@ -269,22 +220,22 @@ async fn send_with_retries(
 
 /// The wait before the next attempt: `Retry-After` on 429 and 503, else
 /// jittered exponential backoff.
-fn delay_for(shared: &Shared, attempt: u32, response: &reqwest::Response) -> Duration {
+fn delay_for(settings: &Settings, attempt: u32, response: &reqwest::Response) -> Duration {
     let status = response.status().as_u16();
     let asked = (status == 429 || status == 503)
         .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
         .flatten()
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| retry_after(value, shared.clock.now()));
-    asked.unwrap_or_else(|| shared.retry.backoff(attempt + 1, fastrand::f64()))
+        .and_then(|value| retry_after(value, settings.clock.now()));
+    asked.unwrap_or_else(|| settings.retry.backoff(attempt + 1, fastrand::f64()))
 }
 
 /// Adds the credentials' headers (and signature) with the clock's time.
 fn authorize(
-    shared: &Shared,
+    settings: &Settings,
     request: &mut reqwest::Request,
 ) -> Result<(), hwcloud_auth::SignError> {
-    let Some(credentials) = &shared.credentials else {
+    let Some(credentials) = &settings.credentials else {
         return Ok(());
     };
     let uri: http::Uri = request
@@ -303,7 +254,7 @@ fn authorize(
         &uri,
         &mut headers,
         body,
-        shared.clock.now(),
+        settings.clock.now(),
     );
     *request.headers_mut() = headers;
     signed

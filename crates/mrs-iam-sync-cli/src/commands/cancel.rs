@@ -1,5 +1,6 @@
 //! `cancel`: remove synchronized users and groups from the cluster.
 
+use mrs_iam_sync::OneLine;
 use mrs_iam_sync::types::CancelSyncIamUserRequest;
 
 use super::Ctx;
@@ -29,8 +30,8 @@ pub async fn run(ctx: &Ctx, cluster_id: &str, args: &CancelArgs) -> Result<(), F
         removed.extend(args.groups.iter().map(|g| format!("group {g}")));
         output::line(format!(
             "removal accepted on {cluster_id}: {} (state {})",
-            output::one_line(&removed.join(", ")),
-            output::one_line(&accepted.state)
+            OneLine(&removed.join(", ")),
+            OneLine(&accepted.state)
         ));
     }
     Ok(())

@@ -70,7 +70,7 @@ fn context(global: &GlobalArgs) -> Result<Ctx, Failure> {
 fn one_cluster(global: &GlobalArgs) -> Result<&str, Failure> {
     match global.cluster_ids.as_slice() {
         [id] => {
-            mrs_iam_sync::ids::cluster_id(id)?;
+            mrs_iam_sync::ids::cluster_id(id).map_err(mrs_iam_sync::Error::from)?;
             Ok(id)
         }
         [] => Err(Failure::Usage("--cluster-id is required".into())),

@@ -4,7 +4,7 @@
 use std::io::Read as _;
 
 use futures::stream::{self, StreamExt as _};
-use mrs_iam_sync::Error;
+use mrs_iam_sync::{Error, OneLine};
 use serde::Serialize;
 
 use super::Ctx;
@@ -123,7 +123,7 @@ fn print_row(json: bool, id: &str, answer: &Result<bool, Error>, width: usize) {
 /// can be (the JSON output keeps it whole).
 fn shown_id(id: &str) -> String {
     const LONGEST: usize = 64;
-    let id = output::one_line(id);
+    let id = OneLine(id).to_string();
     if id.chars().count() <= LONGEST {
         return id;
     }

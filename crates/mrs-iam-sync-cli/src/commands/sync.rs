@@ -1,7 +1,7 @@
 //! `sync`: start synchronizing IAM users and groups; `--wait` for the end.
 
-use mrs_iam_sync::WaitOptions;
 use mrs_iam_sync::types::UpdateSyncIamUserRequest;
+use mrs_iam_sync::{OneLine, WaitOptions};
 use serde::Serialize;
 
 use super::Ctx;
@@ -40,7 +40,7 @@ pub async fn run(
         output::line(format!(
             "sync started on {cluster_id}: {} (state {})",
             describe(args),
-            output::one_line(&accepted.state)
+            OneLine(&accepted.state)
         ));
     }
     if args.wait {
@@ -61,5 +61,5 @@ fn describe(args: &SyncArgs) -> String {
     if !args.groups.is_empty() {
         parts.push(format!("groups {}", args.groups.join(", ")));
     }
-    output::one_line(&parts.join("; "))
+    OneLine(&parts.join("; ")).to_string()
 }

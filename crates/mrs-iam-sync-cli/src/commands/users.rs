@@ -1,5 +1,6 @@
 //! `users`: the IAM users and groups synchronized to the cluster.
 
+use mrs_iam_sync::OneLine;
 use serde::Serialize;
 
 use super::Ctx;
@@ -29,7 +30,7 @@ pub async fn run(ctx: &Ctx, cluster_id: &str) -> Result<(), Failure> {
     let groups = synced.group_names.iter().map(|name| ("group", name));
     let rows: Vec<[String; 2]> = users
         .chain(groups)
-        .map(|(kind, name)| [kind.to_owned(), output::one_line(name)])
+        .map(|(kind, name)| [kind.to_owned(), OneLine(name).to_string()])
         .collect();
     if rows.is_empty() {
         output::line(format!(
