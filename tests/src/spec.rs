@@ -5,12 +5,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// The workspace root.
+/// The workspace root, found at run time (`xtask::workspace_root`).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
+    xtask::workspace_root().unwrap_or_else(|err| panic!("{err:#}"))
 }
 
 /// The spec, parsed.
@@ -21,18 +18,10 @@ pub fn load() -> Value {
     serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
-/// Follows a local `$ref`.
+/// Follows local `$ref`s (`xtask::spec::resolve`; the spec is checked by
+/// `cargo xtask check`, so every reference resolves).
 pub fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            let pointer = reference.trim_start_matches('#');
-            let target = spec
-                .pointer(pointer)
-                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
-            resolve(spec, target)
-        }
-        None => value,
-    }
+    xtask::spec::resolve(spec, value).value
 }
 
 /// One operation of the spec.

@@ -6,25 +6,22 @@ use anyhow::{Result, bail};
 
 use crate::{generate, lint, paths, spec};
 
+/// Paths come from `root`, the workspace found at run time, and are printed
+/// in full: the messages name the checkout that was checked.
 pub fn run(root: &Path) -> Result<()> {
-    let spec = spec::load(&root.join(paths::SPEC), paths::SPEC)?;
+    let spec_path = root.join(paths::SPEC);
+    let shown = spec_path.display().to_string();
+    let spec = spec::load(&spec_path, &shown)?;
     let report = lint::lint(&spec);
     for problem in &report.problems {
-        eprintln!("{}: {problem}", paths::SPEC);
+        eprintln!("{shown}: {problem}");
     }
     if !report.problems.is_empty() {
-        bail!(
-            "{}: {} problem(s) in the spec",
-            paths::SPEC,
-            report.problems.len()
-        );
+        bail!("{shown}: {} problem(s) in the spec", report.problems.len());
     }
     println!(
-        "{}: sound ({} operations, {} path parameters, {} examples valid against their schemas)",
-        paths::SPEC,
-        report.operations,
-        report.path_parameters,
-        report.examples
+        "{shown}: sound ({} operations, {} path parameters, {} examples valid against their schemas)",
+        report.operations, report.path_parameters, report.examples
     );
     let code = generate::render(&spec)?;
     generate::check_fresh(&root.join(paths::GENERATED), &code)

@@ -16,8 +16,11 @@ pub enum Mode {
     Check,
 }
 
+/// Every path comes from `root`, the workspace found at run time, and the
+/// messages print them in full, so that a run names the checkout it acted on.
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
-    let spec = spec::load(&root.join(paths::SPEC), paths::SPEC)?;
+    let spec_path = root.join(paths::SPEC);
+    let spec = spec::load(&spec_path, &spec_path.display().to_string())?;
     let code = render(&spec)?;
     let target = root.join(paths::GENERATED);
     match mode {
@@ -25,12 +28,16 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
             if write_if_changed(&target, code.as_bytes())? {
                 println!(
                     "generated {} ({} bytes) from {}",
-                    paths::GENERATED,
+                    target.display(),
                     code.len(),
-                    paths::SPEC
+                    spec_path.display()
                 );
             } else {
-                println!("{} is up to date with {}", paths::GENERATED, paths::SPEC);
+                println!(
+                    "{} is up to date with {}",
+                    target.display(),
+                    spec_path.display()
+                );
             }
             Ok(())
         }
@@ -72,12 +79,9 @@ fn settings(spec: &Spec) -> GenerationSettings {
 /// spec gives the same bytes.
 pub fn render(spec: &Spec) -> Result<String> {
     let mut generator = Generator::new(&settings(spec));
-    let tokens = generator.generate_tokens(&spec.openapi).map_err(|err| {
-        anyhow!(
-            "{}: progenitor cannot generate a client: {err}",
-            paths::SPEC
-        )
-    })?;
+    let tokens = generator
+        .generate_tokens(&spec.openapi)
+        .map_err(|err| anyhow!("{}: progenitor cannot generate a client: {err}", spec.name))?;
     let file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     let body = prettyplease::unparse(&file);
@@ -129,7 +133,7 @@ pub fn write_if_changed(target: &Path, bytes: &[u8]) -> Result<bool> {
 pub fn check_fresh(target: &Path, fresh: &str) -> Result<()> {
     let current = std::fs::read_to_string(target).unwrap_or_default();
     if current == fresh {
-        println!("{} is fresh", paths::GENERATED);
+        println!("{} is fresh", target.display());
         return Ok(());
     }
     let diff = similar::TextDiff::from_lines(current.as_str(), fresh);
@@ -141,8 +145,7 @@ pub fn check_fresh(target: &Path, fresh: &str) -> Result<()> {
         )
     );
     bail!(
-        "{} is stale: it does not match {}; run `cargo xtask generate` and commit the result",
-        paths::GENERATED,
-        paths::SPEC
+        "{} is stale: it does not match the spec; run `cargo xtask generate` and commit the result",
+        target.display()
     )
 }

@@ -11,12 +11,79 @@ pub mod spec_diff;
 
 use std::path::{Path, PathBuf};
 
-/// The workspace root: the parent of this crate's manifest directory.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+use anyhow::{Context, Result, bail};
+
+/// The root of the workspace this run acts on, found at run time.
+///
+/// Never compiled in: two checkouts that share one `CARGO_TARGET_DIR` share
+/// one xtask binary (cargo's artifact hashes do not depend on the checkout's
+/// path), so a root baked in with `env!` would be the first checkout's in
+/// both. Two witnesses are read instead and must agree:
+/// - `CARGO_MANIFEST_DIR`, which `cargo run` (the `cargo xtask` alias) sets
+///   for the binary it runs: `<root>/xtask`;
+/// - the workspace that encloses the current directory: the nearest
+///   `Cargo.toml` with a `[workspace]` table, going up.
+///
+/// When they disagree the run stops with both paths. Without
+/// `CARGO_MANIFEST_DIR` (the binary run directly) the enclosing workspace is
+/// the root.
+pub fn workspace_root() -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    find_root(manifest_dir.as_deref(), &cwd)
+}
+
+/// [`workspace_root`] with its two inputs given: the xtask package directory
+/// that cargo named (if any) and the current directory.
+pub fn find_root(manifest_dir: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
+    let enclosing = enclosing_workspace(cwd)?;
+    let Some(manifest_dir) = manifest_dir else {
+        return Ok(enclosing);
+    };
+    let named = manifest_dir.parent().with_context(|| {
+        format!(
+            "CARGO_MANIFEST_DIR ({}) has no parent folder",
+            manifest_dir.display()
+        )
+    })?;
+    let same = match (named.canonicalize(), enclosing.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        bail!(
+            "cargo ran the xtask of {} (CARGO_MANIFEST_DIR={}), but the current directory {} \
+             belongs to the workspace {}; run `cargo xtask` from inside the checkout it should \
+             act on, or unset CARGO_MANIFEST_DIR",
+            named.display(),
+            manifest_dir.display(),
+            cwd.display(),
+            enclosing.display()
+        );
+    }
+    Ok(enclosing)
+}
+
+/// The nearest folder at or above `dir` whose `Cargo.toml` has a
+/// `[workspace]` table (what `cargo locate-project --workspace` finds for a
+/// workspace member, without running cargo).
+pub fn enclosing_workspace(dir: &Path) -> Result<PathBuf> {
+    for candidate in dir.ancestors() {
+        let manifest = candidate.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let document: toml_edit::DocumentMut = text
+            .parse()
+            .with_context(|| format!("{}: not valid TOML", manifest.display()))?;
+        if document.contains_key("workspace") {
+            return Ok(candidate.to_path_buf());
+        }
+    }
+    bail!(
+        "no Cargo workspace encloses {} (no Cargo.toml with a [workspace] table above it)",
+        dir.display()
+    )
 }
 
 /// Where the spec and the generated client live, relative to the root.
@@ -27,4 +94,54 @@ pub mod paths {
     pub const GENERATED: &str = "crates/mrs-iam-sync/src/generated.rs";
     /// The manifest of the generated client crate (its version is gated).
     pub const CLIENT_MANIFEST: &str = "crates/mrs-iam-sync/Cargo.toml";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(dir: &Path) {
+        std::fs::create_dir_all(dir.join("xtask")).unwrap();
+        std::fs::create_dir_all(dir.join("crates/a")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"xtask\"]\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("crates/a/Cargo.toml"), "[package]\nname = \"a\"\n").unwrap();
+    }
+
+    #[test]
+    fn the_root_is_the_enclosing_workspace_when_cargo_agrees() {
+        let temp = tempfile::tempdir().unwrap();
+        let one = temp.path().join("one");
+        workspace(&one);
+        let inner = one.join("crates/a");
+        assert_eq!(find_root(Some(&one.join("xtask")), &inner).unwrap(), one);
+        assert_eq!(find_root(None, &inner).unwrap(), one);
+    }
+
+    #[test]
+    fn a_disagreement_names_both_checkouts_and_stops() {
+        let temp = tempfile::tempdir().unwrap();
+        let (one, two) = (temp.path().join("one"), temp.path().join("two"));
+        workspace(&one);
+        workspace(&two);
+        let msg = format!(
+            "{:#}",
+            find_root(Some(&one.join("xtask")), &two).unwrap_err()
+        );
+        assert!(
+            msg.contains(&format!("cargo ran the xtask of {}", one.display()))
+                && msg.contains(&format!("belongs to the workspace {}", two.display())),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn no_workspace_above_is_an_error() {
+        let temp = tempfile::tempdir().unwrap();
+        let msg = format!("{:#}", enclosing_workspace(temp.path()).unwrap_err());
+        assert!(msg.contains("no Cargo workspace encloses"), "{msg}");
+    }
 }

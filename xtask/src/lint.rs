@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::spec::{Spec, pointer_token, walk};
+use crate::spec::{self, METHODS, Spec, pointer_token, walk};
 
 /// What the lint found, and what it looked at.
 pub struct Report {
@@ -16,10 +16,6 @@ pub struct Report {
     pub path_parameters: usize,
     pub examples: usize,
 }
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 pub fn lint(spec: &Spec) -> Report {
     let mut report = Report {
@@ -46,31 +42,13 @@ fn check_version(spec: &Spec, report: &mut Report) {
     }
 }
 
-/// Follows a local `$ref` (one or more hops) to the object it names.
-fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-        {
-            Some(pointer) => match doc.pointer(pointer) {
-                Some(target) => value = target,
-                None => return value,
-            },
-            None => return value,
-        }
-    }
-    value
-}
-
 fn check_operations(spec: &Spec, report: &mut Report) {
     let doc = &spec.json;
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return;
     };
     for (template, item) in paths {
-        let item = resolve(doc, item);
+        let item = spec::resolve(doc, item).value;
         let placeholders = placeholders(template);
         let shared = item.get("parameters").and_then(Value::as_array);
         for method in METHODS {
@@ -87,7 +65,7 @@ fn check_operations(spec: &Spec, report: &mut Report) {
                 .flatten()
                 .chain(shared.into_iter().flatten())
             {
-                let param = resolve(doc, param);
+                let param = spec::resolve(doc, param).value;
                 if param.get("in").and_then(Value::as_str) != Some("path") {
                     continue;
                 }
@@ -135,7 +113,7 @@ fn check_path_parameter(
             "at `{at}`: path parameter `{name}` must be `required: true`"
         ));
     }
-    let schema = param.get("schema").map(|s| resolve(doc, s));
+    let schema = param.get("schema").map(|s| spec::resolve(doc, s).value);
     let Some(schema) = schema else {
         report
             .problems
@@ -184,7 +162,7 @@ fn check_examples(doc: &Value, report: &mut Report) {
             }
             if let Some(Value::Object(examples)) = object.get("examples") {
                 for (name, example) in examples {
-                    if let Some(example) = resolve(doc, example).get("value") {
+                    if let Some(example) = spec::resolve(doc, example).value.get("value") {
                         found.push((
                             format!("{at}.examples.{name}"),
                             schema_at.clone(),
@@ -331,7 +309,7 @@ mod tests {
 
     #[test]
     fn the_project_spec_is_sound() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = crate::workspace_root().unwrap();
         let spec = crate::spec::load(&root.join(crate::paths::SPEC), "spec").unwrap();
         let report = lint(&spec);
         assert!(report.problems.is_empty(), "{:#?}", report.problems);

@@ -31,7 +31,18 @@ Commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let root = workspace_root();
+    if matches!(args.as_slice(), [] | ["help"] | ["--help"] | ["-h"]) {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    // Found at run time, never compiled in (see `workspace_root`).
+    let root = match workspace_root() {
+        Ok(root) => root,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match args.as_slice() {
         ["generate"] => generate::run(&root, generate::Mode::Write),
         ["generate", "--check"] => generate::run(&root, generate::Mode::Check),
@@ -50,10 +61,6 @@ fn main() -> ExitCode {
             )),
         },
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
-        [] | ["help"] | ["--help"] | ["-h"] => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         _ => {
             eprint!("error: unknown arguments {args:?}\n\n{USAGE}");
             return ExitCode::from(2);

@@ -16,6 +16,8 @@ pub struct Spec {
     pub json: Value,
     /// The same document, typed.
     pub openapi: openapiv3::OpenAPI,
+    /// The name it was loaded under (a path, `REV:path`), for messages.
+    pub name: String,
 }
 
 /// Reads and parses the spec at `path`; `shown` is the name to print for it.
@@ -43,7 +45,11 @@ pub fn parse(text: &str, shown: &str) -> Result<Spec> {
         )
     })?;
     check_operation_ids(&openapi, shown)?;
-    Ok(Spec { json, openapi })
+    Ok(Spec {
+        json,
+        openapi,
+        name: shown.to_owned(),
+    })
 }
 
 /// Every `$ref` must point at a place inside this document.
@@ -101,9 +107,44 @@ fn check_path_keys(json: &Value, shown: &str) -> Result<()> {
     }
 }
 
-/// The most `$ref` hops a chain of references may take; the lint and
-/// spec-diff follow at most 32.
+/// The most `$ref` hops a chain of references may take; [`resolve`] follows
+/// at most this many.
 const MAX_REF_HOPS: usize = 32;
+
+/// The HTTP methods a path item may hold operations for (OpenAPI 3.0).
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// A value after following its `$ref`s, with the last reference followed
+/// (`#/components/schemas/ProjectId`), if any.
+pub struct Resolved<'a> {
+    pub value: &'a Value,
+    pub reference: Option<&'a str>,
+}
+
+/// Follows local `$ref`s from `value`, at most [`MAX_REF_HOPS`] hops; a
+/// dangling or non-local reference (which [`parse`] rules out) resolves to
+/// the reference object itself.
+pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> Resolved<'a> {
+    let mut reference = None;
+    for _ in 0..MAX_REF_HOPS {
+        let Some(target) = value.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        match target
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer))
+        {
+            Some(next) => {
+                reference = Some(target);
+                value = next;
+            }
+            None => break,
+        }
+    }
+    Resolved { value, reference }
+}
 
 /// Follows the chain of objects that are only a reference, from `pointer`:
 /// `Some(description)` when it comes back to a place it has been (or is

@@ -12,7 +12,7 @@ use xtask::spec::parse;
 use xtask::spec_diff::compare::compare;
 
 fn project_spec() -> String {
-    std::fs::read_to_string(xtask::workspace_root().join(xtask::paths::SPEC)).unwrap()
+    std::fs::read_to_string(xtask::workspace_root().unwrap().join(xtask::paths::SPEC)).unwrap()
 }
 
 /// Runs `f` on a thread with a small stack (1 MiB), so that unbounded

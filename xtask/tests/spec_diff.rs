@@ -91,6 +91,10 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "request_default_lost",
+        &["request-property-became-required"],
+    ),
+    (
         "request_properties",
         &[
             "new-required-request-property",
@@ -136,22 +140,25 @@ const CASES: &[(&str, &[&str])] = &[
 ];
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec_diff")
+    xtask::workspace_root()
+        .unwrap()
+        .join("xtask/tests/spec_diff")
 }
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
+/// The base of every fixture: one spec, shared (each case holds only its
+/// `head.yaml`).
+fn base_file() -> PathBuf {
+    fixtures().join("base.yaml")
+}
+
 /// The report of one fixture, with the version gate when it has manifests.
 fn report(case: &str) -> Report {
     let dir = fixtures().join(case);
-    let base = load::from_text(
-        Which::Base,
-        &format!("{case}/base.yaml"),
-        &read(&dir.join("base.yaml")),
-    )
-    .unwrap();
+    let base = load::from_text(Which::Base, "base.yaml", &read(&base_file())).unwrap();
     let head = load::from_text(
         Which::Head,
         &format!("{case}/head.yaml"),
@@ -161,13 +168,7 @@ fn report(case: &str) -> Report {
     let mut report = spec_diff::diff(&base, &head).unwrap();
     let (bm, hm) = (dir.join("base.Cargo.toml"), dir.join("head.Cargo.toml"));
     if bm.exists() {
-        let gate = semver::gate(
-            &format!("{case}/base.yaml"),
-            &read(&bm),
-            &read(&hm),
-            report.breaking(),
-        )
-        .unwrap();
+        let gate = semver::gate("base.yaml", &read(&bm), &read(&hm), report.breaking()).unwrap();
         report.version = Some(gate);
     }
     report
@@ -209,6 +210,20 @@ fn fixtures_report_their_rules_and_match_the_snapshots() {
                 change.rule
             );
         }
+        let api = &report.rust_api;
+        for (rule, level) in api
+            .removed
+            .iter()
+            .chain(&api.added)
+            .map(|e| (&e.rule, e.level))
+            .chain(api.changed.iter().map(|c| (&c.rule, c.level)))
+        {
+            assert_eq!(
+                rules::level(rule),
+                Some(level),
+                "{case}: `{rule}` not in the table"
+            );
+        }
         insta::assert_snapshot!(
             format!("{case}__markdown"),
             spec_diff::render(&report, Format::Markdown)
@@ -237,7 +252,16 @@ fn json_has_stable_field_names() {
     for field in ["added", "removed", "changed"] {
         assert!(value["rust_api"][field].is_array(), "{field}");
     }
-    assert_eq!(value["summary"]["breaking"], 2);
+    // Spec and Rust API changes count together; the split is there too.
+    assert_eq!(value["summary"]["breaking"], 3);
+    assert_eq!(value["summary"]["spec"]["breaking"], 2);
+    assert_eq!(value["summary"]["rust_api"]["breaking"], 1);
+    for field in ["item", "signature", "level", "rule"] {
+        assert!(
+            value["rust_api"]["removed"][0].get(field).is_some(),
+            "{field}"
+        );
+    }
 }
 
 #[test]
@@ -297,13 +321,49 @@ fn a_change_in_a_component_is_reported_where_it_is_used() {
 }
 
 #[test]
+fn a_required_request_property_loses_default_and_fails_the_review() {
+    let report = report("request_default_lost");
+    let lost: Vec<(&str, &str, Level)> = report
+        .rust_api
+        .removed
+        .iter()
+        .map(|e| (e.item.as_str(), e.rule.as_str(), e.level))
+        .collect();
+    assert!(
+        lost.contains(&(
+            "types::UpdateSyncIamUserRequest impl Default",
+            "rust-trait-default-removed",
+            Level::Breaking
+        )),
+        "{lost:?}"
+    );
+    let b = base_file().display().to_string();
+    let h = fixtures()
+        .join("request_default_lost/head.yaml")
+        .display()
+        .to_string();
+    let out = spec_diff::execute(
+        &fixtures(),
+        &["--fail-on", "breaking", "--format", "text", &b, &h],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "breaking rust-trait-default-removed types::UpdateSyncIamUserRequest impl Default"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn version_gate_fails_without_the_bump() {
     let report = report("semver_not_bumped");
     let gate = report.version.as_ref().unwrap();
     assert!(!gate.ok);
     assert_eq!(
         gate.message,
-        "breaking spec change since semver_not_bumped/base.yaml but mrs-iam-sync is still 0.1.0: bump to 0.2.0"
+        "breaking spec change since base.yaml but mrs-iam-sync is still 0.1.0: bump to 0.2.0"
     );
     assert!(report.fails(Level::Breaking));
 }
@@ -320,17 +380,12 @@ fn version_gate_passes_with_the_bump() {
 fn cli_on_files_exit_codes() {
     let root = fixtures();
     let case = |name: &str, file: &str| fixtures().join(name).join(file).display().to_string();
+    let b = base_file().display().to_string();
     let run = |args: &[&str]| spec_diff::execute(&root, args);
-    let (b, h) = (
-        case("operation_deprecated", "base.yaml"),
-        case("operation_deprecated", "head.yaml"),
-    );
+    let h = case("operation_deprecated", "head.yaml");
     assert_eq!(run(&[&b, &h]).code, 0);
     assert_eq!(run(&["--fail-on", "warn", &b, &h]).code, 0);
-    let (b, h) = (
-        case("enum_values", "base.yaml"),
-        case("enum_values", "head.yaml"),
-    );
+    let h = case("enum_values", "head.yaml");
     let out = run(&["--format", "text", &b, &h]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
@@ -340,17 +395,19 @@ fn cli_on_files_exit_codes() {
             .unwrap()
             .starts_with("breaking response-property-enum-value-added")
     );
-    let (b, h) = (
-        case("constraints_loosened", "base.yaml"),
-        case("constraints_loosened", "head.yaml"),
+    // No breaking spec rule, but dropping `minimum: 1` turns the builder's
+    // `NonZeroU32` into `i32`: a Rust API break fails the review alone.
+    let h = case("constraints_loosened", "head.yaml");
+    let out = run(&["--format=text", &b, &h]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("breaking rust-method-changed builder::ShowSyncIamUser::limit"),
+        "{}",
+        out.stdout
     );
-    assert_eq!(run(&[&b, &h]).code, 0);
-    assert_eq!(run(&["--fail-on=warn", &b, &h]).code, 1);
     // The version gate on files needs the manifests.
-    let (b, h) = (
-        case("semver_not_bumped", "base.yaml"),
-        case("semver_not_bumped", "head.yaml"),
-    );
+    let h = case("semver_not_bumped", "head.yaml");
     let (bm, hm) = (
         case("semver_not_bumped", "base.Cargo.toml"),
         case("semver_not_bumped", "head.Cargo.toml"),
@@ -384,7 +441,7 @@ fn cli_on_files_exit_codes() {
 #[test]
 fn errors_name_the_side_and_do_not_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let good = fixtures().join("operation_renamed/base.yaml");
+    let good = base_file();
     let bad_yaml = dir.path().join("bad.yaml");
     std::fs::write(&bad_yaml, "openapi: 3.0.3\ninfo: [\n").unwrap();
     let bad_shape = dir.path().join("shape.yaml");
@@ -424,7 +481,7 @@ fn errors_name_the_side_and_do_not_panic() {
 
 #[test]
 fn the_docs_list_every_rule() {
-    let docs = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("SPEC_DIFF.md"));
+    let docs = read(&xtask::workspace_root().unwrap().join("xtask/SPEC_DIFF.md"));
     for id in rules::fixed_ids() {
         assert!(
             docs.contains(&format!("`{id}`")),
@@ -474,7 +531,7 @@ fn git_revisions_in_a_temporary_repository() {
     let case = fixtures().join("semver_not_bumped");
     let spec = root.join("spec/mrs-iam-sync.yaml");
     let manifest = root.join("crates/mrs-iam-sync/Cargo.toml");
-    std::fs::write(&spec, read(&case.join("base.yaml"))).unwrap();
+    std::fs::write(&spec, read(&base_file())).unwrap();
     std::fs::write(&manifest, read(&case.join("base.Cargo.toml"))).unwrap();
     git(root, &["init", "-q"]);
     git(root, &["add", "."]);

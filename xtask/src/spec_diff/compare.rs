@@ -15,13 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::load::resolve;
 use super::rules::{self, BOUNDS, FLAGS};
 use super::{Change, Level};
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::spec::{METHODS, resolve};
 
 /// How deep schemas are walked before giving up (recursive schemas stop
 /// earlier, at the first repeated pair of references).

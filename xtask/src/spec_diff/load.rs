@@ -1,12 +1,11 @@
-//! Loading the two sides of a diff (a git revision, the working tree or a
-//! file) and following `$ref`s inside one document.
+//! Loading the two sides of a diff: a git revision, the working tree or a
+//! file.
 
 use std::fmt;
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde_json::Value;
 
 use crate::paths;
 use crate::spec::{self, Spec};
@@ -90,33 +89,4 @@ pub fn git_show(root: &Path, rev: &str, path: &str) -> Result<String> {
         bail!("`git show {rev}:{path}` failed: {}", stderr.trim());
     }
     String::from_utf8(output.stdout).map_err(|_| anyhow!("`{rev}:{path}` is not UTF-8"))
-}
-
-/// A value after following its `$ref`s, with the name of the last component
-/// reached through a reference (`#/components/schemas/ProjectId`).
-pub struct Resolved<'a> {
-    pub value: &'a Value,
-    pub reference: Option<&'a str>,
-}
-
-/// Follows local `$ref`s (several hops at most 32); a dangling reference
-/// (which loading already rules out) resolves to the reference object itself.
-pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> Resolved<'a> {
-    let mut reference = None;
-    for _ in 0..32 {
-        let Some(target) = value.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        match target
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-        {
-            Some(next) => {
-                reference = Some(target);
-                value = next;
-            }
-            None => break,
-        }
-    }
-    Resolved { value, reference }
 }

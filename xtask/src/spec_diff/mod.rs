@@ -76,19 +76,35 @@ pub struct Report {
 }
 
 impl Report {
+    /// Spec changes and Rust API changes at `level`.
     pub fn count(&self, level: Level) -> usize {
+        self.count_spec(level) + self.count_rust_api(level)
+    }
+
+    /// Spec changes at `level`.
+    pub fn count_spec(&self, level: Level) -> usize {
         self.changes.iter().filter(|c| c.level == level).count()
     }
 
-    /// The most serious level found, if anything changed.
+    /// Rust API changes at `level`.
+    pub fn count_rust_api(&self, level: Level) -> usize {
+        self.rust_api.levels().filter(|l| *l == level).count()
+    }
+
+    /// The most serious level found, spec and Rust API alike, if anything
+    /// changed.
     pub fn worst(&self) -> Option<Level> {
-        self.changes.iter().map(|c| c.level).min()
+        self.changes
+            .iter()
+            .map(|c| c.level)
+            .chain(self.rust_api.levels())
+            .min()
     }
 
     /// What makes this report breaking for the version gate: a breaking spec
     /// rule, or else removed or changed items of the generated Rust API.
     pub fn breaking(&self) -> semver::Breaking {
-        if self.count(Level::Breaking) > 0 {
+        if self.count_spec(Level::Breaking) > 0 {
             semver::Breaking::Spec
         } else if self.rust_api.is_breaking() {
             semver::Breaking::RustApi
@@ -391,10 +407,11 @@ pub fn version_gate_since(root: &Path, rev: &str) -> Result<()> {
     let report = diff(&base, &head)?;
     let (base_manifest, head_manifest) = manifests_since(root, rev)?;
     let gate = semver::gate(rev, &base_manifest, &head_manifest, report.breaking())?;
+    let manifest = root.join(paths::CLIENT_MANIFEST);
     if gate.ok {
-        println!("{}: {}", paths::CLIENT_MANIFEST, gate.message);
+        println!("{}: {}", manifest.display(), gate.message);
         Ok(())
     } else {
-        bail!("{}: {}", paths::CLIENT_MANIFEST, gate.message)
+        bail!("{}: {}", manifest.display(), gate.message)
     }
 }

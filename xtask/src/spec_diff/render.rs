@@ -48,16 +48,22 @@ pub fn markdown(report: &Report) -> String {
             api.added.len()
         ));
         for e in &api.removed {
-            out.push_str(&format!("- removed `{}`: `{}`\n", e.item, e.signature));
+            out.push_str(&format!(
+                "- {} `{}`: removed `{}`: `{}`\n",
+                e.level, e.rule, e.item, e.signature
+            ));
         }
         for c in &api.changed {
             out.push_str(&format!(
-                "- changed `{}`: `{}` → `{}`\n",
-                c.item, c.before, c.after
+                "- {} `{}`: changed `{}`: `{}` → `{}`\n",
+                c.level, c.rule, c.item, c.before, c.after
             ));
         }
         for e in &api.added {
-            out.push_str(&format!("- added `{}`: `{}`\n", e.item, e.signature));
+            out.push_str(&format!(
+                "- {} `{}`: added `{}`: `{}`\n",
+                e.level, e.rule, e.item, e.signature
+            ));
         }
     }
     if let Some(gate) = &report.version {
@@ -79,16 +85,22 @@ pub fn text(report: &Report) -> String {
     }
     let api = &report.rust_api;
     for e in &api.removed {
-        out.push_str(&format!("rust-api removed {}: {}\n", e.item, e.signature));
+        out.push_str(&format!(
+            "{} {} {}: removed: {}\n",
+            e.level, e.rule, e.item, e.signature
+        ));
     }
     for c in &api.changed {
         out.push_str(&format!(
-            "rust-api changed {}: {} -> {}\n",
-            c.item, c.before, c.after
+            "{} {} {}: changed: {} -> {}\n",
+            c.level, c.rule, c.item, c.before, c.after
         ));
     }
     for e in &api.added {
-        out.push_str(&format!("rust-api added {}: {}\n", e.item, e.signature));
+        out.push_str(&format!(
+            "{} {} {}: added: {}\n",
+            e.level, e.rule, e.item, e.signature
+        ));
     }
     if let Some(gate) = &report.version {
         let verdict = if gate.ok { "ok" } else { "fails" };
@@ -113,6 +125,16 @@ pub fn json_value(report: &Report) -> Value {
             "breaking": report.count(Level::Breaking),
             "warn": report.count(Level::Warn),
             "info": report.count(Level::Info),
+            "spec": {
+                "breaking": report.count_spec(Level::Breaking),
+                "warn": report.count_spec(Level::Warn),
+                "info": report.count_spec(Level::Info),
+            },
+            "rust_api": {
+                "breaking": report.count_rust_api(Level::Breaking),
+                "warn": report.count_rust_api(Level::Warn),
+                "info": report.count_rust_api(Level::Info),
+            },
         },
         "changes": report.changes.iter().map(|c| json!({
             "level": c.level.to_string(),
@@ -121,9 +143,9 @@ pub fn json_value(report: &Report) -> Value {
             "message": c.message,
         })).collect::<Vec<_>>(),
         "rust_api": {
-            "added": api.added.iter().map(|e| json!({"item": e.item, "signature": e.signature})).collect::<Vec<_>>(),
-            "removed": api.removed.iter().map(|e| json!({"item": e.item, "signature": e.signature})).collect::<Vec<_>>(),
-            "changed": api.changed.iter().map(|c| json!({"item": c.item, "before": c.before, "after": c.after})).collect::<Vec<_>>(),
+            "added": api.added.iter().map(|e| json!({"item": e.item, "signature": e.signature, "level": e.level.to_string(), "rule": e.rule})).collect::<Vec<_>>(),
+            "removed": api.removed.iter().map(|e| json!({"item": e.item, "signature": e.signature, "level": e.level.to_string(), "rule": e.rule})).collect::<Vec<_>>(),
+            "changed": api.changed.iter().map(|c| json!({"item": c.item, "before": c.before, "after": c.after, "level": c.level.to_string(), "rule": c.rule})).collect::<Vec<_>>(),
         },
         "version": report.version.as_ref().map(|g| json!({
             "ok": g.ok,

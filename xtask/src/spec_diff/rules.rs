@@ -202,6 +202,149 @@ const FIXED: &[(&str, Level, &str)] = &[
     ),
 ];
 
+/// Rules of the generated Rust API: what a change of the public surface of
+/// `mrs-iam-sync` does to code written against it. They count like the spec
+/// rules (headline, exit code, `--fail-on`), so a break that no wire rule
+/// sees still fails the review. Removed or changed items break callers;
+/// added ones do not.
+const RUST: &[(&str, Level, &str)] = &[
+    (
+        "rust-type-removed",
+        Breaking,
+        "a public type disappears: code that names it stops compiling",
+    ),
+    (
+        "rust-type-changed",
+        Breaking,
+        "a public type changed shape (struct and enum, a newtype over another type): its uses stop compiling",
+    ),
+    ("rust-type-added", Info, "a new public type"),
+    (
+        "rust-field-removed",
+        Breaking,
+        "a pub field disappears: code that reads, sets or names it stops compiling",
+    ),
+    (
+        "rust-field-changed",
+        Breaking,
+        "a pub field changed type: code that reads or sets it stops compiling",
+    ),
+    (
+        "rust-field-added",
+        Info,
+        "a new pub field (the spec rules judge what it does to struct literals)",
+    ),
+    (
+        "rust-variant-removed",
+        Breaking,
+        "an enum variant disappears: code that names it stops compiling",
+    ),
+    (
+        "rust-variant-changed",
+        Breaking,
+        "an enum variant holds another type: patterns and constructors stop compiling",
+    ),
+    (
+        "rust-variant-added",
+        Info,
+        "a new enum variant (the spec's enum rules judge what it does to matches)",
+    ),
+    (
+        "rust-method-removed",
+        Breaking,
+        "a pub method disappears: its calls stop compiling",
+    ),
+    (
+        "rust-method-changed",
+        Breaking,
+        "a pub method's signature changed: its calls may stop compiling",
+    ),
+    ("rust-method-added", Info, "a new pub method"),
+    (
+        "rust-trait-impl-removed",
+        Breaking,
+        "an impl of a trait that cannot be derived (`From`, `TryFrom`, `FromStr`, `Deref`, `Display`, ...) disappears: conversions and calls through it stop compiling",
+    ),
+    (
+        "rust-trait-added",
+        Info,
+        "a new trait impl, derived or written out",
+    ),
+];
+
+/// Derivable traits of the generated types, each with the rule id of its
+/// removal (derived or written out: switching between the two is no change)
+/// and what stops compiling without it.
+pub const DERIVES: &[(&str, &str, &str)] = &[
+    (
+        "Default",
+        "rust-trait-default-removed",
+        "`T::default()` and `..Default::default()` in struct literals stop compiling (typify drops `Default` when a property becomes required)",
+    ),
+    (
+        "Clone",
+        "rust-trait-clone-removed",
+        "`.clone()` and `Clone` bounds stop compiling",
+    ),
+    (
+        "Copy",
+        "rust-trait-copy-removed",
+        "values are moved instead of copied: later uses stop compiling",
+    ),
+    (
+        "Debug",
+        "rust-trait-debug-removed",
+        "`{:?}`, `dbg!` and `.unwrap()` on results holding it stop compiling",
+    ),
+    (
+        "PartialEq",
+        "rust-trait-partial-eq-removed",
+        "`==` and `assert_eq!` stop compiling",
+    ),
+    (
+        "Eq",
+        "rust-trait-eq-removed",
+        "`HashMap`/`HashSet` keys and `Eq` bounds stop compiling",
+    ),
+    (
+        "PartialOrd",
+        "rust-trait-partial-ord-removed",
+        "`<`, `>` and `partial_cmp` stop compiling",
+    ),
+    (
+        "Ord",
+        "rust-trait-ord-removed",
+        "`.sort()`, `.max()` and `BTreeMap`/`BTreeSet` keys stop compiling",
+    ),
+    (
+        "Hash",
+        "rust-trait-hash-removed",
+        "`HashMap`/`HashSet` keys stop compiling",
+    ),
+    (
+        "Serialize",
+        "rust-trait-serialize-removed",
+        "`serde_json::to_string` and every other serializer stop compiling for it",
+    ),
+    (
+        "Deserialize",
+        "rust-trait-deserialize-removed",
+        "`serde_json::from_str` and every other deserializer stop compiling for it",
+    ),
+    (
+        "JsonSchema",
+        "rust-trait-json-schema-removed",
+        "`schemars::schema_for!` stops compiling for it",
+    ),
+];
+
+/// The Rust API rules: the fixed ones, then one per derivable trait.
+fn rust_rules() -> impl Iterator<Item = (&'static str, Level, &'static str)> {
+    RUST.iter()
+        .copied()
+        .chain(DERIVES.iter().map(|(_, id, why)| (*id, Breaking, *why)))
+}
+
 /// Schema rules, by suffix: level on the request side (the client sends the
 /// value: tightening breaks), level on the response side (the client reads
 /// it: loosening may break, as progenitor's types validate and enums are
@@ -367,6 +510,11 @@ pub fn all() -> Vec<Rule> {
             about: about.to_string(),
         })
         .collect();
+    rules.extend(rust_rules().map(|(id, level, about)| Rule {
+        id: id.to_string(),
+        level,
+        about: about.to_string(),
+    }));
     let suffixes = schema_suffixes();
     for (prefix, request) in PREFIXES {
         for (suffix, rq, rs, about) in &suffixes {
@@ -385,6 +533,9 @@ pub fn level(id: &str) -> Option<Level> {
     if let Some((_, level, _)) = FIXED.iter().find(|(rule, _, _)| *rule == id) {
         return Some(*level);
     }
+    if let Some((_, level, _)) = rust_rules().find(|(rule, _, _)| *rule == id) {
+        return Some(level);
+    }
     let (prefix, request) = PREFIXES
         .iter()
         .find(|(p, _)| id.strip_prefix(p).is_some_and(|s| s.starts_with('-')))?;
@@ -395,9 +546,24 @@ pub fn level(id: &str) -> Option<Level> {
         .map(|(_, rq, rs, _)| if *request { rq } else { rs })
 }
 
-/// The ids of the rules that belong to one kind of place.
+/// The ids of the rules that belong to one kind of place, Rust API rules
+/// included.
 pub fn fixed_ids() -> Vec<&'static str> {
-    FIXED.iter().map(|(id, _, _)| *id).collect()
+    FIXED
+        .iter()
+        .map(|(id, _, _)| *id)
+        .chain(rust_rules().map(|(id, _, _)| id))
+        .collect()
+}
+
+/// What a Rust API rule says (why the change breaks, or what it adds).
+pub fn about(id: &str) -> Option<&'static str> {
+    FIXED
+        .iter()
+        .copied()
+        .chain(rust_rules())
+        .find(|(rule, _, _)| *rule == id)
+        .map(|(_, _, about)| about)
 }
 
 /// The table as markdown, for the docs (`cargo xtask spec-diff --rules`):
@@ -405,6 +571,16 @@ pub fn fixed_ids() -> Vec<&'static str> {
 pub fn markdown() -> String {
     let mut out = String::from("| rule | level | meaning |\n| --- | --- | --- |\n");
     for (id, level, about) in FIXED {
+        out.push_str(&format!(
+            "| `{id}` | {level} | {} |\n",
+            about.replace('|', "\\|")
+        ));
+    }
+    out.push_str(
+        "\nRust API rules: the public surface of the generated client, read from both sides' \
+         generated code (derived traits included).\n\n| rule | level | meaning |\n| --- | --- | --- |\n",
+    );
+    for (id, level, about) in rust_rules() {
         out.push_str(&format!(
             "| `{id}` | {level} | {} |\n",
             about.replace('|', "\\|")

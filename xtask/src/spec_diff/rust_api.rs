@@ -8,22 +8,34 @@
 //! `impl`, `Client::show_sync_iam_user` → its `fn` signature,
 //! `builder::ShowSyncIamUser::project_id` → its signature (bounds included,
 //! since they carry the accepted type).
+//!
+//! Derived traits are impls like written-out ones: `#[derive(Default)]` on
+//! `types::A` gives `types::A impl Default`, the same key as `impl Default
+//! for A`, so a switch between the two is no change, and a lost derive is a
+//! removed impl with its own rule (see [`rules::DERIVES`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use quote::ToTokens;
-use syn::{Fields, ImplItem, Item, Visibility};
+use syn::punctuated::Punctuated;
+use syn::{Fields, ImplItem, Item, Token, Visibility};
+
+use super::Level;
+use super::rules;
 
 /// Item path → signature.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Surface(pub BTreeMap<String, String>);
 
-/// One item of the surface.
+/// One item of the surface that was added or removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub item: String,
     pub signature: String,
+    /// The rule id (`rust-field-removed`, `rust-trait-default-removed`, ...).
+    pub rule: String,
+    pub level: Level,
 }
 
 /// One item whose signature changed.
@@ -32,6 +44,8 @@ pub struct Changed {
     pub item: String,
     pub before: String,
     pub after: String,
+    pub rule: String,
+    pub level: Level,
 }
 
 /// What changed in the public surface. Members of an added or removed type
@@ -53,6 +67,66 @@ impl ApiDiff {
     pub fn is_breaking(&self) -> bool {
         !self.removed.is_empty() || !self.changed.is_empty()
     }
+
+    /// The levels of all its entries.
+    pub fn levels(&self) -> impl Iterator<Item = Level> + '_ {
+        self.removed
+            .iter()
+            .chain(&self.added)
+            .map(|e| e.level)
+            .chain(self.changed.iter().map(|c| c.level))
+    }
+}
+
+/// What kind of item a surface key names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind<'a> {
+    Type,
+    Field,
+    Variant,
+    Method,
+    /// A trait impl, with the trait's name.
+    Impl(&'a str),
+}
+
+fn kind<'a>(item: &'a str, signature: &str) -> Kind<'a> {
+    if let Some((_, name)) = item.split_once(" impl ") {
+        Kind::Impl(name)
+    } else if signature.split(' ').take(3).any(|word| word == "fn") {
+        // `fn`, `async fn`, `const fn`, `unsafe fn`.
+        Kind::Method
+    } else if signature.starts_with("variant") {
+        Kind::Variant
+    } else if item
+        .rsplit("::")
+        .next()
+        .is_some_and(|last| last.contains('.'))
+    {
+        Kind::Field
+    } else {
+        Kind::Type
+    }
+}
+
+/// The rule id and level of a change (`removed`, `changed` or `added`) to an
+/// item.
+fn rule(item: &str, signature: &str, change: &str) -> (String, Level) {
+    let id = match (kind(item, signature), change) {
+        (Kind::Impl(name), "removed") => rules::DERIVES
+            .iter()
+            .find(|(derive, _, _)| *derive == name)
+            .map_or("rust-trait-impl-removed".to_string(), |(_, id, _)| {
+                id.to_string()
+            }),
+        (Kind::Impl(_), _) => "rust-trait-added".to_string(),
+        (Kind::Type, _) => format!("rust-type-{change}"),
+        (Kind::Field, _) => format!("rust-field-{change}"),
+        (Kind::Variant, _) => format!("rust-variant-{change}"),
+        (Kind::Method, _) => format!("rust-method-{change}"),
+    };
+    // Every id above is in the table (a test checks the fixtures).
+    let level = rules::level(&id).unwrap_or(Level::Breaking);
+    (id, level)
 }
 
 /// Reads the public surface of a generated file.
@@ -93,8 +167,6 @@ fn shorten(text: &str) -> String {
         ("::std::default::", ""),
         ("::std::ops::", ""),
         ("std::ops::", ""),
-        ("::std::", "std::"),
-        ("::chrono::", "chrono::"),
         ("( ", "("),
         (" )", ")"),
         (",)", ")"),
@@ -104,7 +176,61 @@ fn shorten(text: &str) -> String {
     ] {
         s = s.replace(from, to);
     }
-    s.trim().to_string()
+    without_leading_colons(s.trim())
+}
+
+/// `::uuid::Uuid` → `uuid::Uuid`: a foreign path prints as it is written in
+/// user code (a `::` that starts a path, not one between segments, goes).
+fn without_leading_colons(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("::") {
+        let starts_path = out
+            .chars()
+            .chain(rest[..at].chars())
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '>'));
+        out.push_str(&rest[..at]);
+        if !starts_path {
+            out.push_str("::");
+        }
+        rest = &rest[at + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The traits in `#[derive(...)]` attributes, by their last path segment.
+fn derives(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+        .filter_map(|attr| {
+            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .filter_map(|path| path.segments.last().map(|s| s.ident.to_string()))
+        .collect()
+}
+
+/// Lists the derived traits of the type `name` as its impls.
+fn insert_derives(out: &mut BTreeMap<String, String>, name: &str, attrs: &[syn::Attribute]) {
+    for derive in derives(attrs) {
+        out.insert(format!("{name} impl {derive}"), "impl".to_string());
+    }
+}
+
+/// The name a trait impl is listed under: derivable traits by their bare
+/// name (so that `#[derive(Deserialize)]` and `impl<'de>
+/// ::serde::Deserialize<'de>` are the same item), other traits in full.
+fn trait_key(path: &syn::Path) -> String {
+    match path.segments.last() {
+        Some(last) if rules::DERIVES.iter().any(|(name, _, _)| last.ident == name) => {
+            last.ident.to_string()
+        }
+        _ => ty(path),
+    }
 }
 
 /// Formats a small item with prettyplease and returns its text on one line.
@@ -148,10 +274,22 @@ fn types(out: &mut BTreeMap<String, String>, at: &str, m: &syn::ItemMod) {
     let Some((_, items)) = &m.content else {
         return;
     };
+    // Types defined here; an impl for anything else (`impl From<Id> for
+    // String`) is listed under the foreign type's own name.
+    let local: BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            Item::Enum(e) => Some(e.ident.to_string()),
+            Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     for item in items {
         match item {
             Item::Struct(s) if public(&s.vis) => {
                 let name = format!("{at}::{}", s.ident);
+                insert_derives(out, &name, &s.attrs);
                 match &s.fields {
                     Fields::Named(fields) => {
                         out.insert(name.clone(), "struct".to_string());
@@ -172,6 +310,7 @@ fn types(out: &mut BTreeMap<String, String>, at: &str, m: &syn::ItemMod) {
             }
             Item::Enum(e) if public(&e.vis) => {
                 let name = format!("{at}::{}", e.ident);
+                insert_derives(out, &name, &e.attrs);
                 out.insert(name.clone(), "enum".to_string());
                 for variant in &e.variants {
                     let shape = match &variant.fields {
@@ -209,11 +348,19 @@ fn types(out: &mut BTreeMap<String, String>, at: &str, m: &syn::ItemMod) {
                 );
             }
             Item::Impl(i) => {
-                let self_ty = format!("{at}::{}", ty(&i.self_ty));
+                let self_ty = ty(&i.self_ty);
+                let self_ty = if local.contains(&self_ty) {
+                    format!("{at}::{self_ty}")
+                } else {
+                    self_ty
+                };
                 match &i.trait_ {
                     None => methods(out, &self_ty, i),
                     Some((path, _)) => {
-                        out.insert(format!("{self_ty} impl {}", ty(path)), "impl".to_string());
+                        out.insert(
+                            format!("{self_ty} impl {}", trait_key(path)),
+                            "impl".to_string(),
+                        );
                     }
                 }
             }
@@ -283,16 +430,24 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
                     continue;
                 }
                 removed_types.push(item);
+                let (rule, level) = rule(item, signature, "removed");
                 out.removed.push(Entry {
                     item: item.clone(),
                     signature: signature.clone(),
+                    rule,
+                    level,
                 });
             }
-            Some(after) if after != signature => out.changed.push(Changed {
-                item: item.clone(),
-                before: signature.clone(),
-                after: after.clone(),
-            }),
+            Some(after) if after != signature => {
+                let (rule, level) = rule(item, signature, "changed");
+                out.changed.push(Changed {
+                    item: item.clone(),
+                    before: signature.clone(),
+                    after: after.clone(),
+                    rule,
+                    level,
+                })
+            }
             Some(_) => {}
         }
     }
@@ -305,9 +460,12 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
             continue;
         }
         added_types.push(item);
+        let (rule, level) = rule(item, signature, "added");
         out.added.push(Entry {
             item: item.clone(),
             signature: signature.clone(),
+            rule,
+            level,
         });
     }
     out
@@ -373,5 +531,120 @@ mod tests {
             ]
         );
         assert!(d.removed.is_empty() && d.changed.is_empty());
+    }
+
+    fn keyed(code: &str) -> Vec<String> {
+        surface(code).unwrap().0.into_keys().collect()
+    }
+
+    #[test]
+    fn derives_are_impls_and_foreign_types_keep_their_names() {
+        let code = r#"
+            pub mod types {
+                #[derive(::serde::Deserialize, Clone, Default, schemars::JsonSchema)]
+                pub struct A { pub x: i32 }
+                pub struct Id(::std::string::String);
+                impl ::std::convert::From<Id> for ::std::string::String { fn from(v: Id) -> Self { v.0 } }
+                impl ::std::convert::From<Id> for ::uuid::Uuid { fn from(v: Id) -> Self { todo!() } }
+                impl<'de> ::serde::Deserialize<'de> for Id { fn deserialize<D>(d: D) -> Result<Self, D::Error> { todo!() } }
+            }
+        "#;
+        let keys = keyed(code);
+        for key in [
+            "types::A impl Deserialize",
+            "types::A impl Clone",
+            "types::A impl Default",
+            "types::A impl JsonSchema",
+            "types::Id impl Deserialize",
+            "String impl From<Id>",
+            "uuid::Uuid impl From<Id>",
+        ] {
+            assert!(keys.iter().any(|k| k == key), "{key} not in {keys:?}");
+        }
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.contains("types::String") || k.contains("::::"))
+        );
+    }
+
+    #[test]
+    fn derive_rules_removed_breaking_added_info_switch_nothing() {
+        let before = surface(
+            "pub mod types { #[derive(Clone, Default, PartialEq, Eq, Hash, Debug, Copy)] pub struct A; \
+             #[derive(::serde::Serialize)] pub struct B; }",
+        )
+        .unwrap();
+        let after = surface(
+            "pub mod types { #[derive(Clone, Debug, ::serde::Deserialize)] pub struct A; \
+             pub struct B; impl ::serde::Serialize for B { fn serialize<S>(&self, s: S) -> Result<S::Ok, S::Error> { todo!() } } }",
+        )
+        .unwrap();
+        let d = diff(&before, &after);
+        let removed: Vec<(&str, &str)> = d
+            .removed
+            .iter()
+            .map(|e| (e.item.as_str(), e.rule.as_str()))
+            .collect();
+        assert_eq!(
+            removed,
+            [
+                ("types::A impl Copy", "rust-trait-copy-removed"),
+                ("types::A impl Default", "rust-trait-default-removed"),
+                ("types::A impl Eq", "rust-trait-eq-removed"),
+                ("types::A impl Hash", "rust-trait-hash-removed"),
+                ("types::A impl PartialEq", "rust-trait-partial-eq-removed"),
+            ]
+        );
+        assert!(d.removed.iter().all(|e| e.level == Level::Breaking));
+        let added: Vec<(&str, &str, Level)> = d
+            .added
+            .iter()
+            .map(|e| (e.item.as_str(), e.rule.as_str(), e.level))
+            .collect();
+        assert_eq!(
+            added,
+            [("types::A impl Deserialize", "rust-trait-added", Level::Info)]
+        );
+        // `B`: derived `Serialize` became a written-out impl: no change.
+        assert!(d.changed.is_empty(), "{:?}", d.changed);
+    }
+
+    #[test]
+    fn every_kind_of_item_has_its_rule() {
+        let before = surface(CODE).unwrap();
+        let after = surface(
+            &CODE
+                .replace(
+                    "pub x: ::std::option::Option<::std::string::String>",
+                    "pub x: i64",
+                )
+                .replace("Fast, Slow", "Fast")
+                .replace("pub fn id<V>", "pub fn ident<V>")
+                .replace(
+                    "impl ::std::convert::TryFrom<&str> for Id",
+                    "impl ::std::convert::TryFrom<&String> for Id",
+                ),
+        )
+        .unwrap();
+        let d = diff(&before, &after);
+        let rules: Vec<&str> = d
+            .removed
+            .iter()
+            .chain(&d.added)
+            .map(|e| e.rule.as_str())
+            .chain(d.changed.iter().map(|c| c.rule.as_str()))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "rust-method-removed",
+                "rust-trait-impl-removed",
+                "rust-variant-removed",
+                "rust-method-added",
+                "rust-trait-added",
+                "rust-field-changed",
+            ]
+        );
     }
 }
