@@ -3,7 +3,6 @@
 pub mod canned;
 pub mod capture;
 pub mod hostile;
-pub mod independent_signature;
 pub mod pinned;
 pub mod spec;
 

@@ -24,9 +24,12 @@
 //!    in constant time.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
+use jiff::civil::DateTime;
+use jiff::{Timestamp, tz::TimeZone};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
 use sha2::{Digest, Sha256};
 
 use crate::AccessKey;
@@ -171,25 +174,23 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, AuthError
     })
 }
 
+/// What RFC 3986 leaves unencoded: `A-Z a-z 0-9 - _ . ~`.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encode per RFC 3986, keeping only the unreserved characters.
 fn encode_into(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xf)] as char);
-        }
-    }
+    out.extend(percent_encode(bytes, UNRESERVED));
 }
 
 /// Percent-decode like Python's `urllib.parse.unquote`, which the official SDK
 /// uses: invalid escapes stay as they are, and byte sequences that are not
 /// UTF-8 become U+FFFD.
 fn decode(s: &str) -> Vec<u8> {
-    let bytes: Vec<u8> = percent_encoding::percent_decode_str(s).collect();
+    let bytes: Vec<u8> = percent_decode_str(s).collect();
     match String::from_utf8_lossy(&bytes) {
         std::borrow::Cow::Borrowed(_) => bytes,
         std::borrow::Cow::Owned(fixed) => fixed.into_bytes(),
@@ -303,20 +304,9 @@ pub fn canonical_request(
     Ok(out)
 }
 
-/// Lower-case hex.
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0xf)] as char);
-    }
-    out
-}
-
 /// Lower-case hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
+    hex::encode(Sha256::digest(data))
 }
 
 /// `SDK-HMAC-SHA256\n<date>\n<hex sha256(canonical_request)>`.
@@ -330,10 +320,10 @@ pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
 /// Lower-case hex HMAC-SHA256 of `string_to_sign` keyed with the SK's bytes.
 pub fn signature(sk: &str, string_to_sign: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(sk.as_bytes())
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(sk.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(string_to_sign.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Constant-time equality of two byte strings (the length is not secret).
@@ -348,85 +338,31 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// The `X-Sdk-Date` format, in `strftime` terms.
+const SDK_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
+
 /// Parse an `X-Sdk-Date` (`YYYYMMDDTHHMMSSZ`, UTC) into a [`SystemTime`].
 pub fn parse_sdk_date(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    // strptime alone would take signs and short fields: the form is fixed.
+    let digits_at = |i: usize, b: &u8| matches!(i, 8 | 15) || b.is_ascii_digit();
+    if s.len() != 16 || !s.bytes().enumerate().all(|(i, b)| digits_at(i, &b)) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(r)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(part).ok()?.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (h, mi, se) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=days_in_month(y, mo)).contains(&d) {
-        return None;
-    }
-    if h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
-    let secs = u64::try_from(secs).ok()?;
-    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+    let civil = DateTime::strptime(SDK_DATE_FORMAT, s).ok()?;
+    let at = civil.to_zoned(TimeZone::UTC).ok()?.timestamp();
+    (at >= Timestamp::UNIX_EPOCH).then(|| SystemTime::from(at))
 }
 
-/// Format a [`SystemTime`] as an `X-Sdk-Date` (`YYYYMMDDTHHMMSSZ`, UTC).
+/// Format a [`SystemTime`] as an `X-Sdk-Date` (`YYYYMMDDTHHMMSSZ`, UTC); times before
+/// 1970 or after 9999 are formatted as 1970-01-01.
 pub fn format_sdk_date(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let secs = i64::try_from(secs).unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's days-from-civil / civil-from-days.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let at = Timestamp::try_from(t)
+        .ok()
+        .filter(|at| *at >= Timestamp::UNIX_EPOCH)
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    at.to_zoned(TimeZone::UTC)
+        .strftime(SDK_DATE_FORMAT)
+        .to_string()
 }
 
 /// A raw request, as the verifier sees it.

@@ -143,27 +143,15 @@ async fn unsigned_payload() {
         ),
         ("X-Sdk-Date".to_string(), date.clone()),
     ];
-    let authz = sign_payload_hash(
-        DEMO_AK,
-        DEMO_SK,
-        "POST",
-        &path,
-        &headers,
-        "UNSIGNED-PAYLOAD",
-    );
+    let body = r#"{"group_names":["group3"]}"#;
+    let authz = sign(DEMO_AK, DEMO_SK, "POST", &path, &headers, body.as_bytes());
     let extra = [
         ("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD"),
         ("X-Sdk-Date", date.as_str()),
         ("Authorization", authz.as_str()),
     ];
     let r = c
-        .try_send(
-            "POST",
-            &path,
-            Some(r#"{"group_names":["group3"]}"#),
-            &Auth::None,
-            &extra,
-        )
+        .try_send("POST", &path, Some(body), &Auth::None, &extra)
         .await
         .unwrap();
     assert_eq!(r.status, 202, "{}", r.text);

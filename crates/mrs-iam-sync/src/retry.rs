@@ -121,8 +121,15 @@ pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = httpdate::parse_http_date(value).ok()?;
+    let at = parse_http_date(value)?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// An HTTP date (RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, which is
+/// RFC 2822 syntax).
+fn parse_http_date(value: &str) -> Option<SystemTime> {
+    let parser = jiff::fmt::rfc2822::DateTimeParser::new();
+    parser.parse_timestamp(value).ok().map(SystemTime::from)
 }
 
 #[cfg(test)]
@@ -147,7 +154,7 @@ mod tests {
 
     #[test]
     fn retry_after_takes_seconds_and_http_dates() {
-        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let now = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(retry_after("3", now), Some(Duration::from_secs(3)));
         assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(

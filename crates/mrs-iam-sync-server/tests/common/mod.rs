@@ -1,14 +1,13 @@
-//! Shared test helpers: a tiny independent SDK-HMAC-SHA256 signer, a client
+//! Shared test helpers: signing with the production signer, a client
 //! over loopback HTTP, and a raw TCP client for requests reqwest won't send.
 #![allow(dead_code)]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use hmac::{Hmac, Mac};
+use hwcloud_auth::Secret;
+use hwcloud_auth::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN, Server};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const PROJECT: &str = DEMO_PROJECT_ID;
@@ -37,74 +36,18 @@ pub async fn start_with(config: Config) -> Server {
 }
 
 // ---------------------------------------------------------------------------
-// Test-only signer, written independently of the server's verifier (it uses
-// the percent-encoding crate's encoder, the server hand-rolls its own).
+// Signatures come from the production signer (hwcloud-auth); the server checks
+// them with its own verifier.
 
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-fn enc(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
-}
-
-fn dec(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
-
-fn is_leap(year: u64) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-/// `YYYYMMDDTHHMMSSZ` for a time, written with a civil-date algorithm of its own.
+/// `YYYYMMDDTHHMMSSZ` for a time.
 pub fn sdk_date(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
-    let (mut days, rem) = (secs / 86_400, secs % 86_400);
-    let mut year = 1970u64;
-    loop {
-        let len = if is_leap(year) { 366 } else { 365 };
-        if days < len {
-            break;
-        }
-        days -= len;
-        year += 1;
-    }
-    let leap = is_leap(year);
-    let months = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let mut month = 1;
-    for m in months {
-        if days < m {
-            break;
-        }
-        days -= m;
-        month += 1;
-    }
-    format!(
-        "{year:04}{month:02}{:02}T{:02}{:02}{:02}Z",
-        days + 1,
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    hwcloud_auth::format_sdk_date(t)
 }
 
 /// Sign: returns the `Authorization` value. `headers` must hold every header
-/// to sign (including `host` and `x-sdk-date`); all are signed.
+/// to sign (including `host` and `x-sdk-date`); all are signed. A non-empty
+/// body with an `X-Sdk-Content-Sha256` header signs that header's value as the
+/// payload hash (e.g. `UNSIGNED-PAYLOAD`).
 pub fn sign(
     ak: &str,
     sk: &str,
@@ -113,78 +56,27 @@ pub fn sign(
     headers: &[(String, String)],
     body: &[u8],
 ) -> String {
-    sign_payload_hash(
-        ak,
-        sk,
-        method,
-        path_and_query,
-        headers,
-        &hex(&Sha256::digest(body)),
-    )
-}
-
-/// [`sign`] with the payload hash given (e.g. `UNSIGNED-PAYLOAD`).
-pub fn sign_payload_hash(
-    ak: &str,
-    sk: &str,
-    method: &str,
-    path_and_query: &str,
-    headers: &[(String, String)],
-    payload: &str,
-) -> String {
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
-    let mut uri: String = dec(path).split('/').map(enc).collect::<Vec<_>>().join("/");
-    if !uri.ends_with('/') {
-        uri.push('/');
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).expect("header name");
+        map.insert(name, HeaderValue::from_str(value).expect("header value"));
     }
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (dec(k), dec(v))
-        })
-        .collect();
-    pairs.sort();
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect();
-    let mut hs: Vec<(String, String)> = headers
-        .iter()
-        .map(|(n, v)| (n.to_lowercase(), v.trim().to_string()))
-        .collect();
-    hs.sort();
-    let names: Vec<&str> = hs.iter().map(|(n, _)| n.as_str()).collect();
-    let canonical_headers: String = hs.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
-    let canonical = format!(
-        "{}\n{uri}\n{}\n{canonical_headers}\n{}\n{payload}",
-        method.to_uppercase(),
-        query.join("&"),
-        names.join(";")
-    );
-    let date = &hs
-        .iter()
-        .find(|(n, _)| n == "x-sdk-date")
-        .expect("x-sdk-date header")
-        .1;
-    let sts = format!(
-        "SDK-HMAC-SHA256\n{date}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
-    let mut mac = Hmac::<Sha256>::new_from_slice(sk.as_bytes()).unwrap();
-    mac.update(sts.as_bytes());
-    let sig = hex(&mac.finalize().into_bytes());
-    format!(
-        "SDK-HMAC-SHA256 Access={ak}, SignedHeaders={}, Signature={sig}",
-        names.join(";")
+    let host = map.get("host").expect("a Host header").to_str().unwrap();
+    let uri: Uri = format!("http://{host}{path_and_query}")
+        .parse()
+        .expect("URI");
+    let method = Method::from_bytes(method.as_bytes()).expect("method");
+    hwcloud_auth::sign(
+        &method,
+        &uri,
+        &mut map,
+        body,
+        ak,
+        &Secret::new(sk),
+        SystemTime::now(),
     )
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    .expect("signs");
+    map["authorization"].to_str().unwrap().to_owned()
 }
 
 // ---------------------------------------------------------------------------

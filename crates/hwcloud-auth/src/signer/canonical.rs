@@ -1,0 +1,323 @@
+//! The part every algorithm shares: which headers are signed, the canonical request,
+//! the string to sign, and the headers [`authorize`] adds to the request. The rules are
+//! stated in the [module docs](super).
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use zeroize::Zeroize;
+
+use super::{HEADER_SDK_DATE, SignError, UNSIGNED_PAYLOAD, sdk_date};
+
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - _ . ~`) is encoded.
+const ENCODE_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// [`ENCODE_SEGMENT`] for a whole path: keeping `/` is encoding each segment.
+const ENCODE_PATH: &AsciiSet = &ENCODE_SEGMENT.remove(b'/');
+
+/// The digest an algorithm hashes the payload and the canonical request with, and the
+/// header that may carry the payload hash instead (`UNSIGNED-PAYLOAD`).
+#[derive(Debug)]
+pub(crate) struct Digest {
+    /// Lower-case name of the payload-hash header, e.g. `x-sdk-content-sha256`.
+    pub content_header: &'static str,
+    /// Lower-case hex digest of `data`.
+    pub hex: fn(&[u8]) -> String,
+}
+
+/// One header to sign: lower-case name, trimmed value.
+#[derive(Clone, Copy)]
+struct SignedHeader<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+/// Signs a request in place with `algorithm` (the `Authorization` header's first word),
+/// `digest`, and `signature`, which turns the string to sign into the signature's text.
+/// On error `headers` is left unchanged.
+#[allow(clippy::too_many_arguments)] // the request's parts, then the algorithm's
+pub(crate) fn authorize(
+    method: &Method,
+    uri: &Uri,
+    headers: &mut HeaderMap,
+    body: &[u8],
+    ak: &str,
+    now: SystemTime,
+    algorithm: &str,
+    digest: &Digest,
+    signature: impl FnOnce(&[u8]) -> Result<String, SignError>,
+) -> Result<(), SignError> {
+    // Like the official SDK: a non-JSON body is sent with UNSIGNED-PAYLOAD.
+    let add_unsigned = headers.get(CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        !v.is_empty() && !v.starts_with(b"application/json") && !v.starts_with(b"application/bson")
+    });
+    let skip = add_unsigned.then_some(digest.content_header);
+
+    let mut signed = Vec::with_capacity(8);
+    let present_date = collect_signed_headers(headers, skip, &mut signed)?;
+
+    // X-Sdk-Date: the request's own, validated, or one made from `now`.
+    let new_date;
+    let date = match present_date {
+        Some(value) => sdk_date::check(value)?,
+        None => {
+            new_date = sdk_date::format(now);
+            signed.push(SignedHeader {
+                name: HEADER_SDK_DATE,
+                value: new_date.as_str(),
+            });
+            new_date.as_str()
+        }
+    };
+    // Host: the request's own or the URI's authority.
+    let new_host = if headers.contains_key(HOST) {
+        None
+    } else {
+        let host = uri_host(uri).ok_or(SignError::MissingHost)?;
+        signed.push(SignedHeader {
+            name: "host",
+            value: trim_value(host),
+        });
+        Some(HeaderValue::from_str(host).map_err(|_| SignError::MissingHost)?)
+    };
+    if add_unsigned {
+        signed.push(SignedHeader {
+            name: digest.content_header,
+            value: UNSIGNED_PAYLOAD,
+        });
+    }
+    signed.sort_unstable_by(|a, b| a.name.cmp(b.name));
+
+    let mut canonical = write_canonical_request(method, uri, &signed, body, digest);
+    let to_sign = string_to_sign(algorithm, date, &canonical, digest);
+    // A security token is a secret: don't leave it behind in freed memory.
+    if signed.iter().any(|h| h.name == "x-security-token") {
+        canonical.zeroize();
+    }
+    let signature = signature(to_sign.as_bytes())?;
+
+    let names: Vec<&str> = signed.iter().map(|h| h.name).collect();
+    let mut authorization = HeaderValue::try_from(format!(
+        "{algorithm} Access={ak}, SignedHeaders={}, Signature={signature}",
+        names.join(";")
+    ))
+    .map_err(|_| SignError::InvalidAccessKey)?;
+    authorization.set_sensitive(true);
+    let new_date = match present_date {
+        Some(_) => None,
+        None => Some(
+            HeaderValue::from_str(date).map_err(|_| SignError::InvalidSdkDate {
+                value: sdk_date::shorten(date),
+            })?,
+        ),
+    };
+
+    if let Some(date) = new_date {
+        headers.insert(HeaderName::from_static(HEADER_SDK_DATE), date);
+    }
+    if let Some(host) = new_host {
+        headers.insert(HOST, host);
+    }
+    if add_unsigned {
+        headers.insert(
+            HeaderName::from_static(digest.content_header),
+            HeaderValue::from_static(UNSIGNED_PAYLOAD),
+        );
+    }
+    headers.insert(AUTHORIZATION, authorization);
+    Ok(())
+}
+
+/// The canonical request of a request exactly as given (nothing added).
+pub(crate) fn canonical_request(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    digest: &Digest,
+) -> Result<String, SignError> {
+    let mut signed = Vec::with_capacity(8);
+    collect_signed_headers(headers, None, &mut signed)?;
+    signed.sort_unstable_by(|a, b| a.name.cmp(b.name));
+    Ok(write_canonical_request(method, uri, &signed, body, digest))
+}
+
+/// `<algorithm>\n<sdk_date>\n<hex digest of canonical_request>`.
+pub(crate) fn string_to_sign(
+    algorithm: &str,
+    sdk_date: &str,
+    canonical_request: &str,
+    digest: &Digest,
+) -> String {
+    format!(
+        "{algorithm}\n{sdk_date}\n{}",
+        (digest.hex)(canonical_request.as_bytes())
+    )
+}
+
+/// Python's `str.strip()`: Unicode white space plus the ASCII separators 0x1C-0x1F.
+fn trim_value(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+}
+
+/// Adds the headers of `headers` to sign (all but `Authorization`, names with `_` and
+/// `skip`) to `signed`, unsorted; returns the raw `X-Sdk-Date` value when there is one.
+fn collect_signed_headers<'a>(
+    headers: &'a HeaderMap,
+    skip: Option<&str>,
+    signed: &mut Vec<SignedHeader<'a>>,
+) -> Result<Option<&'a str>, SignError> {
+    let mut date = None;
+    // `HeaderMap::iter` yields all values of one name one after the other.
+    for (name, value) in headers {
+        let name = name.as_str();
+        if name.contains('_') || name == "authorization" || Some(name) == skip {
+            continue;
+        }
+        if signed.last().is_some_and(|h| h.name == name) {
+            return Err(SignError::MultipleHeaderValues {
+                name: name.to_owned(),
+            });
+        }
+        let value =
+            std::str::from_utf8(value.as_bytes()).map_err(|_| SignError::NonUtf8HeaderValue {
+                name: name.to_owned(),
+            })?;
+        if name == HEADER_SDK_DATE {
+            date = Some(value);
+        }
+        signed.push(SignedHeader {
+            name,
+            value: trim_value(value),
+        });
+    }
+    Ok(date)
+}
+
+/// The payload hash: the body's digest, or a non-empty payload-hash header when there is
+/// a body; always the empty string's digest without one.
+fn payload_hash<'a>(signed: &[SignedHeader<'a>], body: &[u8], digest: &Digest) -> Cow<'a, str> {
+    if !body.is_empty()
+        && let Some(h) = signed.iter().find(|h| h.name == digest.content_header)
+        && !h.value.is_empty()
+    {
+        return Cow::Borrowed(h.value);
+    }
+    Cow::Owned((digest.hex)(body))
+}
+
+/// The URI's authority without user info (`host[:port]`).
+fn uri_host(uri: &Uri) -> Option<&str> {
+    let authority = uri.authority()?.as_str();
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    (!host.is_empty()).then_some(host)
+}
+
+fn write_canonical_request(
+    method: &Method,
+    uri: &Uri,
+    signed: &[SignedHeader<'_>],
+    body: &[u8],
+    digest: &Digest,
+) -> String {
+    let mut out = String::with_capacity(256);
+    out.push_str(&method.as_str().to_ascii_uppercase());
+    out.push('\n');
+    write_canonical_uri(&mut out, uri.path());
+    out.push('\n');
+    write_canonical_query(&mut out, uri.query());
+    out.push('\n');
+    for h in signed {
+        out.push_str(h.name);
+        out.push(':');
+        out.push_str(h.value);
+        out.push('\n');
+    }
+    if signed.is_empty() {
+        out.push('\n');
+    }
+    out.push('\n');
+    for (i, h) in signed.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(h.name);
+    }
+    out.push('\n');
+    out.push_str(&payload_hash(signed, body, digest));
+    out
+}
+
+fn write_canonical_uri(out: &mut String, path: &str) {
+    let decoded = decode(path);
+    out.extend(utf8_percent_encode(&decoded, ENCODE_PATH));
+    if !decoded.ends_with('/') {
+        out.push('/');
+    }
+}
+
+fn write_canonical_query(out: &mut String, query: Option<&str>) {
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    pairs.sort_unstable();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.extend(utf8_percent_encode(k, ENCODE_SEGMENT));
+        out.push('=');
+        out.extend(utf8_percent_encode(v, ENCODE_SEGMENT));
+    }
+}
+
+/// Percent-decodes like Python's `urllib.parse.unquote`: invalid escapes stay literal,
+/// the decoded bytes are read as UTF-8 with U+FFFD for invalid sequences.
+fn decode(s: &str) -> Cow<'_, str> {
+    percent_decode_str(s).decode_utf8_lossy()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_like_python_unquote() {
+        assert_eq!(decode("a%20b"), "a b");
+        assert_eq!(decode("a+b"), "a+b");
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%"), "%");
+        assert_eq!(decode("%e4%bd%a0"), "你");
+        assert_eq!(decode("%FF%FEx"), "\u{fffd}\u{fffd}x");
+        assert_eq!(decode("%E4%BDx"), "\u{fffd}x");
+    }
+
+    #[test]
+    fn encoding() {
+        let s: String = utf8_percent_encode("a b/c~é+", ENCODE_SEGMENT).collect();
+        assert_eq!(s, "a%20b%2Fc~%C3%A9%2B");
+        let s: String = utf8_percent_encode("/a b/", ENCODE_PATH).collect();
+        assert_eq!(s, "/a%20b/");
+    }
+
+    #[test]
+    fn python_strip() {
+        assert_eq!(trim_value(" \t a  b \u{a0}\u{3000}"), "a  b");
+        assert_eq!(trim_value("\u{1f}x\u{1c}"), "x");
+        assert_eq!(trim_value("\u{200b}x"), "\u{200b}x");
+    }
+}

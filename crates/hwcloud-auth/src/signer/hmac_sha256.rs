@@ -1,0 +1,25 @@
+//! `SDK-HMAC-SHA256`: the signature is the hex HMAC-SHA256 of the string to sign, keyed
+//! with the secret key's bytes. The default algorithm.
+
+use hmac::Mac;
+use sha2::{Digest as _, Sha256};
+
+use super::SignError;
+use super::canonical::Digest;
+use crate::secret::Secret;
+
+/// The algorithm's name, first word of the `Authorization` header.
+pub const NAME: &str = "SDK-HMAC-SHA256";
+
+/// SHA-256, with `X-Sdk-Content-Sha256` for the payload hash.
+pub(crate) const DIGEST: Digest = Digest {
+    content_header: super::HEADER_CONTENT_SHA256,
+    hex: |data| hex::encode(Sha256::digest(data)),
+};
+
+/// The hex HMAC-SHA256 of `string_to_sign` keyed with `sk` (whose keyed state is cached).
+pub(crate) fn signature(sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {
+    let mut mac = sk.hmac_sha256().ok_or(SignError::MissingSecretKey)?;
+    mac.update(string_to_sign);
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}

@@ -1,0 +1,210 @@
+//! The `X-Sdk-Date` header: `YYYYMMDDTHHMMSSZ` in UTC. The calendar is `jiff`'s.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::SignedDuration;
+use jiff::civil::DateTime;
+
+use super::SignError;
+
+const EPOCH: DateTime = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+
+/// Seconds from 1970-01-01T00:00:00Z to 0001-01-01T00:00:00Z and to 9999-12-31T23:59:59Z.
+const MIN_SECS: i64 = -62_135_596_800;
+const MAX_SECS: i64 = 253_402_300_799;
+
+/// Formats a time as an `X-Sdk-Date`: UTC, `YYYYMMDDTHHMMSSZ`, seconds truncated.
+///
+/// Times outside the years 0001–9999 are clamped to that range (the gateway would reject
+/// them anyway), so the result is always 16 characters.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// assert_eq!(hwcloud_auth::format_sdk_date(UNIX_EPOCH), "19700101T000000Z");
+/// assert_eq!(
+///     hwcloud_auth::format_sdk_date(UNIX_EPOCH + Duration::from_secs(1_709_208_000)),
+///     "20240229T120000Z"
+/// );
+/// ```
+pub fn format_sdk_date(t: SystemTime) -> String {
+    format(t)
+}
+
+pub(crate) fn format(t: SystemTime) -> String {
+    let secs = unix_seconds(t).clamp(MIN_SECS, MAX_SECS);
+    // In range by the clamp above: 0001-01-01 to 9999-12-31 are all civil dates.
+    let at = EPOCH
+        .checked_add(SignedDuration::from_secs(secs))
+        .unwrap_or(EPOCH);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// Whole seconds since the epoch, rounded towards the past.
+fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => {
+            let d = e.duration();
+            let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            let whole = whole.saturating_add(i64::from(d.subsec_nanos() > 0));
+            whole.saturating_neg()
+        }
+    }
+}
+
+/// Validates an `X-Sdk-Date` value (strictly `YYYYMMDDTHHMMSSZ`, a real date and time
+/// in the years 0001–9999).
+pub(crate) fn check(value: &str) -> Result<&str, SignError> {
+    let field = |range: std::ops::Range<usize>| -> Option<i16> {
+        let digits = value.get(range)?;
+        if digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse().ok()
+        } else {
+            None
+        }
+    };
+    let shape = value.len() == 16 && value.get(8..9) == Some("T") && value.get(15..) == Some("Z");
+    let valid = shape
+        && match (
+            field(0..4),
+            field(4..6),
+            field(6..8),
+            field(9..11),
+            field(11..13),
+            field(13..15),
+        ) {
+            (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) => {
+                let small = |n: i16| i8::try_from(n).unwrap_or(i8::MAX);
+                y >= 1
+                    && DateTime::new(y, small(mo), small(d), small(h), small(mi), small(s), 0)
+                        .is_ok()
+            }
+            _ => false,
+        };
+    if valid {
+        Ok(value)
+    } else {
+        Err(SignError::InvalidSdkDate {
+            value: shorten(value),
+        })
+    }
+}
+
+/// At most 40 characters of a value shown in an error.
+pub(crate) fn shorten(value: &str) -> String {
+    value.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(secs: i64) -> SystemTime {
+        if secs >= 0 {
+            UNIX_EPOCH + Duration::from_secs(secs as u64)
+        } else {
+            UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+        }
+    }
+
+    fn is_leap(year: u32) -> bool {
+        year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
+    }
+
+    fn days_in_month(year: u32, month: u32) -> u32 {
+        match month {
+            4 | 6 | 9 | 11 => 30,
+            2 if is_leap(year) => 29,
+            2 => 28,
+            _ => 31,
+        }
+    }
+
+    #[test]
+    fn dates() {
+        for (secs, want) in [
+            (0, "19700101T000000Z"),
+            (1_573_788_615, "20191115T033015Z"),
+            (1_704_067_199, "20231231T235959Z"), // end of year
+            (1_704_067_200, "20240101T000000Z"),
+            (1_709_164_800, "20240229T000000Z"), // leap day
+            (1_709_251_199, "20240229T235959Z"),
+            (1_709_251_200, "20240301T000000Z"),
+            (951_782_400, "20000229T000000Z"), // 2000 is a leap year (÷400)
+            (4_107_542_400, "21000301T000000Z"), // 2100 is not (÷100): Feb 28 → Mar 1
+            (4_107_542_399, "21000228T235959Z"),
+            (-1, "19691231T235959Z"),
+            (-86_400 * 365, "19690101T000000Z"),
+            (MIN_SECS, "00010101T000000Z"),
+            (MAX_SECS, "99991231T235959Z"),
+        ] {
+            assert_eq!(format(at(secs)), want, "{secs}");
+            assert!(check(want).is_ok(), "{want}");
+        }
+        // Sub-second parts are truncated; before the epoch, towards the past.
+        assert_eq!(
+            format(UNIX_EPOCH + Duration::from_millis(999)),
+            "19700101T000000Z"
+        );
+        assert_eq!(
+            format(UNIX_EPOCH - Duration::from_millis(1)),
+            "19691231T235959Z"
+        );
+        // Clamped, never panicking.
+        assert_eq!(format(at(MAX_SECS + 1)), "99991231T235959Z");
+        assert_eq!(format(at(i64::MIN / 2)), "00010101T000000Z");
+        if let Some(far) = UNIX_EPOCH.checked_add(Duration::from_secs(u64::MAX / 2)) {
+            assert_eq!(format(far), "99991231T235959Z");
+        }
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_round_trips() {
+        // Walk day by day from 1900 to 2300 and check against a naive calendar.
+        let mut secs = -2_208_988_800i64; // 1900-01-01
+        for year in 1900u32..2300 {
+            for month in 1..=12 {
+                for day in 1..=days_in_month(year, month) {
+                    let s = format(at(secs + 3661));
+                    assert_eq!(s, format!("{year:04}{month:02}{day:02}T010101Z"));
+                    assert!(check(&s).is_ok(), "{s}");
+                    secs += 86_400;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn date_validation() {
+        for bad in [
+            "",
+            "20240102T030405",
+            "20240102 030405Z",
+            " 20240102T030405Z",
+            "20240102T030405Z ",
+            "2024012T030405ZZ",
+            "20241302T030405Z",
+            "20240002T030405Z",
+            "20240230T030405Z",
+            "20230229T030405Z",
+            "20240100T030405Z",
+            "20240102T240405Z",
+            "20240102T036005Z",
+            "20240102T030460Z",
+            "00000102T030405Z",
+            "2024010２T03040Z",
+            "+2024102T030405Z",
+        ] {
+            assert!(check(bad).is_err(), "{bad:?}");
+        }
+    }
+}
