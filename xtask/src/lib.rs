@@ -8,6 +8,7 @@ pub mod generate;
 pub mod lint;
 pub mod spec;
 pub mod spec_diff;
+pub mod spec_review;
 
 use std::path::{Path, PathBuf};
 

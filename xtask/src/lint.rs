@@ -24,22 +24,9 @@ pub fn lint(spec: &Spec) -> Report {
         path_parameters: 0,
         examples: 0,
     };
-    check_version(spec, &mut report);
     check_operations(spec, &mut report);
     check_examples(&spec.json, &mut report);
     report
-}
-
-fn check_version(spec: &Spec, report: &mut Report) {
-    let version = &spec.openapi.openapi;
-    let minor_ok = version
-        .strip_prefix("3.0.")
-        .is_some_and(|patch| !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit()));
-    if !minor_ok {
-        report.problems.push(format!(
-            "at `openapi`: version `{version}` is not 3.0.x, the only one the generator accepts"
-        ));
-    }
 }
 
 fn check_operations(spec: &Spec, report: &mut Report) {
@@ -389,11 +376,5 @@ mod tests {
                 .any(|p| p.contains("components.schemas.S.example") && p.contains("flag")),
             "{found:?}"
         );
-    }
-
-    #[test]
-    fn only_openapi_3_0_is_accepted() {
-        let found = problems("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
-        assert!(found.iter().any(|p| p.contains("not 3.0.x")), "{found:?}");
     }
 }

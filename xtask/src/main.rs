@@ -7,7 +7,9 @@
 
 use std::process::ExitCode;
 
-use xtask::{bench, bench_build, check, generate, spec_diff, workspace_root};
+use std::path::Path;
+
+use xtask::{bench, bench_build, check, generate, spec_diff, spec_review, workspace_root};
 
 const USAGE: &str = "\
 cargo xtask <command>
@@ -20,6 +22,10 @@ Commands:
                        without the matching version bump of mrs-iam-sync)
   spec-diff [..]       review the spec changes since a git revision (default HEAD)
                        or between two files; `cargo xtask spec-diff --help` for more
+  spec-review --event FILE --comment FILE
+                       the pull-request review (.github/workflows/spec-review.yml):
+                       spec-diff and `check --base` against the event's base commit,
+                       one markdown comment written to FILE; fails when the check does
   bench [--report]     run the benchmarks and print their ratios to the baselines
                        (--report: only print the table of the last run)
   bench --build [--runs N]
@@ -61,6 +67,9 @@ fn main() -> ExitCode {
             )),
         },
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
+        ["spec-review", "--event", event, "--comment", comment] => {
+            spec_review::run(&root, Path::new(event), Path::new(comment))
+        }
         _ => {
             eprint!("error: unknown arguments {args:?}\n\n{USAGE}");
             return ExitCode::from(2);

@@ -35,6 +35,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Spec> {
     if !json.is_object() {
         bail!("{shown}: the document must be a mapping with `openapi`, `info` and `paths`");
     }
+    check_version(&json, shown)?;
     check_refs(&json, shown)?;
     check_path_keys(&json, shown)?;
     let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(&json).map_err(|err| {
@@ -50,6 +51,42 @@ pub fn parse(text: &str, shown: &str) -> Result<Spec> {
         openapi,
         name: shown.to_owned(),
     })
+}
+
+/// The document must be OpenAPI 3.0.x, the only version progenitor reads;
+/// the two others people have are named with what to do.
+fn check_version(json: &Value, shown: &str) -> Result<()> {
+    if let Some(swagger) = json.get("swagger") {
+        bail!(
+            "{shown}: Swagger {} is not supported: convert the spec to OpenAPI 3.0 \
+             (for example with swagger2openapi or the Swagger Editor's converter)",
+            swagger
+                .as_str()
+                .map_or_else(|| swagger.to_string(), str::to_owned)
+        );
+    }
+    let version = match json.get("openapi") {
+        Some(Value::String(version)) => version.as_str(),
+        Some(other) => {
+            bail!("{shown}: at `openapi`: `{other}` is not a version string such as \"3.0.3\"")
+        }
+        None => bail!("{shown}: no `openapi` field: not an OpenAPI 3.0 document"),
+    };
+    if version.starts_with("3.1") {
+        bail!(
+            "{shown}: OpenAPI {version} is not supported: the generator (progenitor) reads \
+             OpenAPI 3.0.x; write the spec as 3.0.3"
+        );
+    }
+    let patch_ok = version
+        .strip_prefix("3.0.")
+        .is_some_and(|patch| !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit()));
+    if !patch_ok {
+        bail!(
+            "{shown}: at `openapi`: version `{version}` is not 3.0.x, the only one the generator accepts"
+        );
+    }
+    Ok(())
 }
 
 /// Every `$ref` must point at a place inside this document.
@@ -308,6 +345,30 @@ mod tests {
             msg.contains("`paths./b.get`: operationId `X` is used by another"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn unsupported_versions_say_what_to_do() {
+        let err = |text: &str| format!("{:#}", parse(text, "given.yaml").unwrap_err());
+        let msg = err("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n");
+        assert!(
+            msg.starts_with(
+                "given.yaml: Swagger 2.0 is not supported: convert the spec to OpenAPI 3.0"
+            ),
+            "{msg}"
+        );
+        let msg = err("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
+        assert!(
+            msg.starts_with("given.yaml: OpenAPI 3.1.0 is not supported: the generator (progenitor) reads OpenAPI 3.0.x"),
+            "{msg}"
+        );
+        let msg = err("openapi: 2.5.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
+        assert!(
+            msg.contains("given.yaml: at `openapi`: version `2.5.0` is not 3.0.x"),
+            "{msg}"
+        );
+        let msg = err("info: {title: t, version: '1'}\npaths: {}\n");
+        assert!(msg.contains("given.yaml: no `openapi` field"), "{msg}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use xtask::spec_diff::{self, Format, Level, Report, rules, semver};
 /// Every fixture and the rule ids its diff must contain (an empty list: no
 /// spec change at all).
 const CASES: &[(&str, &[&str])] = &[
+    ("all_of_wrapped_ref", &[]),
     (
         "constraints_loosened",
         &[
@@ -57,6 +58,11 @@ const CASES: &[(&str, &[&str])] = &[
             "request-property-default-value-changed",
         ],
     ),
+    (
+        "one_of_alternative_added",
+        &["response-property-one-of-added"],
+    ),
+    ("one_of_reordered", &[]),
     ("operation_deprecated", &["endpoint-deprecated"]),
     (
         "operation_removed_added",
@@ -94,6 +100,7 @@ const CASES: &[(&str, &[&str])] = &[
         "request_default_lost",
         &["request-property-became-required"],
     ),
+    ("request_header_added", &["new-required-request-parameter"]),
     (
         "request_properties",
         &[
@@ -110,6 +117,24 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "response_constraints_loosened",
+        &[
+            "response-property-max-length-increased",
+            "response-property-pattern-removed",
+        ],
+    ),
+    (
+        "response_header_optional_removed",
+        &["optional-response-header-removed"],
+    ),
+    (
+        "response_header_required_removed",
+        &[
+            "required-response-header-removed",
+            "response-header-type-changed",
+        ],
+    ),
+    (
         "response_properties",
         &[
             "response-required-property-added",
@@ -119,8 +144,24 @@ const CASES: &[(&str, &[&str])] = &[
             "response-property-became-optional",
         ],
     ),
+    (
+        "rust_error_responses_removed",
+        &["response-non-success-status-removed"],
+    ),
+    ("rust_inline_to_component", &[]),
+    ("rust_items_removed", &["response-property-items-removed"]),
+    ("rust_ref_swapped_identical", &["schema-ref-target-changed"]),
+    (
+        "security_alternative_added",
+        &["api-security-component-added", "api-security-added"],
+    ),
+    (
+        "security_scheme_renamed",
+        &["api-security-component-api-key-changed"],
+    ),
     ("semver_bumped", &["api-operation-id-updated"]),
     ("semver_not_bumped", &["api-operation-id-updated"]),
+    ("server_url_changed", &["api-server-url-changed"]),
     (
         "status_codes",
         &[
@@ -137,6 +178,128 @@ const CASES: &[(&str, &[&str])] = &[
             "response-property-type-changed",
         ],
     ),
+];
+
+/// The verdict of every fixture by exit code alone (`--fail-on breaking`,
+/// the default): 1 when a client written against the base breaks, on the
+/// wire or at compile time; 0 when it does not. Judged case by case, with
+/// the reason.
+const VERDICTS: &[(&str, u8, &str)] = &[
+    (
+        "all_of_wrapped_ref",
+        0,
+        "`allOf: [$ref]` is the `$ref`: same type",
+    ),
+    (
+        "constraints_loosened",
+        1,
+        "`minimum: 1` dropped: `NonZeroU32` becomes `i32`",
+    ),
+    (
+        "constraints_tightened",
+        1,
+        "requests valid before are refused",
+    ),
+    (
+        "enum_values",
+        1,
+        "a response enum value the closed Rust enum cannot read",
+    ),
+    ("media_types", 1, "a media type removed"),
+    ("nullable_default", 1, "a response value may now be null"),
+    (
+        "one_of_alternative_added",
+        1,
+        "a response shape the generated enum cannot read",
+    ),
+    (
+        "one_of_reordered",
+        0,
+        "alternatives matched by content: same type",
+    ),
+    ("operation_deprecated", 0, "deprecation only"),
+    ("operation_removed_added", 1, "a `Client` method disappears"),
+    ("operation_renamed", 1, "the `Client` method is renamed"),
+    ("parameters_added_removed", 1, "a builder method disappears"),
+    (
+        "parameters_required_changed",
+        1,
+        "a parameter became required",
+    ),
+    ("ref_component_changed", 1, "shorter project ids only"),
+    (
+        "ref_inlined_no_change",
+        1,
+        "no wire change, but the response type is renamed",
+    ),
+    ("ref_target_swapped", 1, "the response type changes"),
+    (
+        "request_default_lost",
+        1,
+        "`Default` lost: `..Default::default()` stops compiling",
+    ),
+    (
+        "request_header_added",
+        1,
+        "a new required header: existing calls miss it",
+    ),
+    ("request_properties", 1, "a new required request property"),
+    (
+        "request_required_changed",
+        1,
+        "a request property became required",
+    ),
+    (
+        "response_constraints_loosened",
+        1,
+        "the newtype refuses the longer values",
+    ),
+    (
+        "response_header_optional_removed",
+        0,
+        "warn only: an optional header gone",
+    ),
+    (
+        "response_header_required_removed",
+        1,
+        "a required header gone",
+    ),
+    ("response_properties", 1, "response properties removed"),
+    (
+        "rust_error_responses_removed",
+        1,
+        "`Error<ErrorResponse>` becomes `Error<()>`",
+    ),
+    ("rust_inline_to_component", 1, "the enum type is renamed"),
+    (
+        "rust_items_removed",
+        1,
+        "`Vec<String>` becomes `Vec<Value>`",
+    ),
+    (
+        "rust_ref_swapped_identical",
+        1,
+        "builder methods take another type",
+    ),
+    (
+        "security_alternative_added",
+        0,
+        "a new way to authenticate, the old one stays",
+    ),
+    (
+        "security_scheme_renamed",
+        1,
+        "the key is read from another header",
+    ),
+    (
+        "semver_bumped",
+        1,
+        "a rename (the version gate is separate)",
+    ),
+    ("semver_not_bumped", 1, "a rename"),
+    ("server_url_changed", 0, "information only"),
+    ("status_codes", 1, "a success status removed"),
+    ("type_format_changed", 1, "types changed"),
 ];
 
 fn fixtures() -> PathBuf {
@@ -240,6 +403,88 @@ fn fixtures_report_their_rules_and_match_the_snapshots() {
 }
 
 #[test]
+fn every_verdict_is_right_by_exit_code_alone() {
+    let listed: Vec<&str> = CASES.iter().map(|(case, _)| *case).collect();
+    let judged: Vec<&str> = VERDICTS.iter().map(|(case, _, _)| *case).collect();
+    assert_eq!(listed, judged, "every fixture has a verdict");
+    let b = base_file().display().to_string();
+    let mut wrong = Vec::new();
+    for (case, expected, why) in VERDICTS {
+        let h = fixtures()
+            .join(case)
+            .join("head.yaml")
+            .display()
+            .to_string();
+        let out = spec_diff::execute(&fixtures(), &[&b, &h]);
+        if out.code != *expected {
+            wrong.push(format!(
+                "{case}: exit {} instead of {expected} ({why})",
+                out.code
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // A warn-only change passes by default and fails with --fail-on warn.
+    let h = fixtures()
+        .join("response_header_optional_removed/head.yaml")
+        .display()
+        .to_string();
+    assert_eq!(
+        spec_diff::execute(&fixtures(), &["--fail-on=warn", &b, &h]).code,
+        1
+    );
+}
+
+#[test]
+fn unsupported_versions_are_named_with_the_file_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = base_file().display().to_string();
+    for (name, text, expected) in [
+        (
+            "swagger.yaml",
+            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "Swagger 2.0 is not supported: convert the spec to OpenAPI 3.0",
+        ),
+        (
+            "openapi31.yaml",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "OpenAPI 3.1.0 is not supported: the generator (progenitor) reads OpenAPI 3.0.x",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let given = path.display().to_string();
+        let out = spec_diff::execute(&fixtures(), &[&good, &given]);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains(&format!("{given}: {expected}")),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("mrs-iam-sync.yaml"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn one_change_to_a_shared_component_is_one_row() {
+    let report = report("ref_component_changed");
+    let markdown = spec_diff::render(&report, Format::Markdown);
+    let rows: Vec<&str> = markdown
+        .lines()
+        .filter(|line| line.starts_with("| breaking"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{markdown}");
+    assert!(
+        rows[0].contains("`ProjectId`: `maxLength` changed from `64` to `32`")
+            && rows[0].contains("3 places in 3 operations"),
+        "{}",
+        rows[0]
+    );
+    // The text and json formats keep one entry per place.
+    assert_eq!(report.changes.len(), 3);
+}
+
+#[test]
 fn json_has_stable_field_names() {
     let report = report("enum_values");
     let value: serde_json::Value =
@@ -303,7 +548,7 @@ fn levels_judged_for_a_rust_client() {
             "constraints_loosened",
             "response-property-max-items-increased"
         ),
-        Level::Warn
+        Level::Breaking
     );
 }
 

@@ -16,8 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::rules::{self, BOUNDS, FLAGS};
+use super::security;
 use super::{Change, Level};
-use crate::spec::{METHODS, resolve};
+use crate::spec::{METHODS, Resolved, resolve};
 
 /// How deep schemas are walked before giving up (recursive schemas stop
 /// earlier, at the first repeated pair of references).
@@ -30,8 +31,15 @@ pub fn compare(base: &Value, head: &Value) -> Vec<Change> {
         head,
         out: Vec::new(),
         compared: BTreeSet::new(),
+        component: None,
     };
     cx.operations();
+    for (rule, location, message) in security::security_schemes(base, head)
+        .into_iter()
+        .chain(security::servers(base, head))
+    {
+        cx.push(rule, &location, message);
+    }
     cx.out.sort_by(|a, b| {
         (a.level, &a.location, &a.rule, &a.message).cmp(&(
             b.level,
@@ -53,11 +61,13 @@ enum Dir {
     Request,
     /// A response body the client reads.
     Response,
+    /// A response header the client reads.
+    ResponseHeader,
 }
 
 impl Dir {
     fn request(self) -> bool {
-        self != Dir::Response
+        matches!(self, Dir::Parameter | Dir::Request)
     }
 
     /// The rule prefix for a schema at `path` (empty: the root).
@@ -68,6 +78,7 @@ impl Dir {
             (Dir::Request, false) => "request-property",
             (Dir::Response, true) => "response-body",
             (Dir::Response, false) => "response-property",
+            (Dir::ResponseHeader, _) => "response-header",
         }
     }
 }
@@ -82,6 +93,10 @@ struct Cx<'a> {
     /// shared components (a diamond of references) cost once, not once per
     /// path to them, which grows exponentially with depth.
     compared: BTreeSet<(String, Option<&'a str>, Option<&'a str>)>,
+    /// The component (`#/components/schemas/ClusterId`) the schema being
+    /// compared was reached through, if any: a change inside it is one
+    /// change of that component, shown once for all the places it reaches.
+    component: Option<&'a str>,
 }
 
 /// One operation, found by method and path template.
@@ -179,9 +194,98 @@ fn join(at: &str, path: &str) -> String {
 
 fn show(value: &Value) -> String {
     match value {
-        Value::String(s) => format!("`{s}`"),
-        other => format!("`{other}`"),
+        Value::String(s) => super::render::code(s),
+        other => super::render::code(&other.to_string()),
     }
+}
+
+/// The schema inside a single-schema `allOf` that only annotates it
+/// (`allOf: [$ref]` plus a description, the usual way to describe a
+/// reference): both mean the same type.
+fn single_all_of(value: &Value) -> Option<&Value> {
+    const ANNOTATIONS: [&str; 8] = [
+        "allOf",
+        "description",
+        "title",
+        "example",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "externalDocs",
+    ];
+    let map = value.as_object()?;
+    let [only] = map.get("allOf")?.as_array()?.as_slice() else {
+        return None;
+    };
+    map.keys()
+        .all(|key| ANNOTATIONS.contains(&key.as_str()) || key.starts_with("x-"))
+        .then_some(only)
+}
+
+/// Follows `$ref`s and single-schema `allOf` wrappers to the schema meant.
+fn schema_target<'v>(doc: &'v Value, value: &'v Value) -> Resolved<'v> {
+    let mut target = resolve(doc, value);
+    for _ in 0..MAX_DEPTH {
+        let Some(inner) = single_all_of(target.value) else {
+            break;
+        };
+        let next = resolve(doc, inner);
+        target = Resolved {
+            value: next.value,
+            reference: next.reference.or(target.reference),
+        };
+    }
+    target
+}
+
+/// The `$ref` a schema is, directly or through a single-schema `allOf`.
+fn direct_ref(value: &Value) -> Option<&str> {
+    let value = single_all_of(value).unwrap_or(value);
+    value.get("$ref").and_then(Value::as_str)
+}
+
+/// The last segment of a reference: `#/components/schemas/ClusterId` →
+/// `ClusterId`.
+fn short(reference: &str) -> &str {
+    reference.rsplit('/').next().unwrap_or(reference)
+}
+
+/// Pairs the alternatives of two `allOf`/`oneOf`/`anyOf` lists by content,
+/// not by position: first the identical ones, then those that name the same
+/// component, then those of the same kind (same `type`, and for objects at
+/// least one property in common). Returns the pairs and the indices left on
+/// each side.
+fn match_alternatives(
+    (bdoc, bl): (&Value, &[Value]),
+    (hdoc, hl): (&Value, &[Value]),
+) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
+    let target = |doc, v| schema_target(doc, v).value;
+    let same_content = |i: usize, j: usize| target(bdoc, &bl[i]) == target(hdoc, &hl[j]);
+    let same_component = |i: usize, j: usize| {
+        direct_ref(&bl[i]).is_some_and(|r| Some(short(r)) == direct_ref(&hl[j]).map(short))
+    };
+    let same_kind = |i: usize, j: usize| {
+        let (b, h) = (target(bdoc, &bl[i]), target(hdoc, &hl[j]));
+        let props = |v: &Value| -> BTreeSet<String> {
+            object(v.get("properties")).keys().cloned().collect()
+        };
+        let (bp, hp) = (props(b), props(h));
+        b.get("type") == h.get("type") && (bp.is_empty() && hp.is_empty() || !bp.is_disjoint(&hp))
+    };
+    let passes: [&dyn Fn(usize, usize) -> bool; 3] = [&same_content, &same_component, &same_kind];
+    let mut left_b: Vec<usize> = (0..bl.len()).collect();
+    let mut left_h: Vec<usize> = (0..hl.len()).collect();
+    let mut pairs = Vec::new();
+    for pass in passes {
+        left_b.retain(|&i| match left_h.iter().position(|&j| pass(i, j)) {
+            Some(at) => {
+                pairs.push((i, left_h.remove(at)));
+                false
+            }
+            None => true,
+        });
+    }
+    (pairs, left_b, left_h)
 }
 
 fn show_opt(value: Option<&Value>) -> String {
@@ -198,6 +302,7 @@ impl<'a> Cx<'a> {
             rule: rule.to_string(),
             location: location.to_string(),
             message,
+            component: self.component.map(|c| short(c).to_string()),
         });
     }
 
@@ -258,13 +363,19 @@ impl<'a> Cx<'a> {
             ),
             _ => {}
         }
+        for (rule, at, message) in
+            security::operation_security(&loc, (self.base, b.op), (self.head, h.op))
+        {
+            self.push(rule, &at, message);
+        }
         self.parameters(&loc, b, h);
         self.request_body(&loc, b.op.get("requestBody"), h.op.get("requestBody"));
         self.responses(&loc, b.op.get("responses"), h.op.get("responses"));
     }
 
     /// The parameters of an operation by (in, name): the operation's own
-    /// override the path item's.
+    /// override the path item's. Header names are matched without regard to
+    /// case, as HTTP does.
     fn params(doc: &'a Value, op: &Op<'a>) -> BTreeMap<(String, String), &'a Value> {
         let mut out = BTreeMap::new();
         let shared = op.item.get("parameters").and_then(Value::as_array);
@@ -277,7 +388,12 @@ impl<'a> Cx<'a> {
             let param = resolve(doc, param).value;
             let name = param.get("name").and_then(Value::as_str).unwrap_or("");
             let place = param.get("in").and_then(Value::as_str).unwrap_or("");
-            out.insert((place.to_string(), name.to_string()), param);
+            let name = if place == "header" {
+                name.to_ascii_lowercase()
+            } else {
+                name.to_string()
+            };
+            out.insert((place.to_string(), name), param);
         }
         out
     }
@@ -286,9 +402,19 @@ impl<'a> Cx<'a> {
         let base = Self::params(self.base, b);
         let head = Self::params(self.head, h);
         let required = |p: &Value| p.get("required").and_then(Value::as_bool).unwrap_or(false);
-        for ((place, name), bp) in &base {
+        // Shown as the head (else the base) spells it; matched by the key.
+        let shown = |p: &Value| {
+            p.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        for ((place, key), bp) in &base {
+            let name = head
+                .get(&(place.clone(), key.clone()))
+                .map_or_else(|| shown(bp), |hp| shown(hp));
             let at = format!("{loc} parameter {place} {name}");
-            match head.get(&(place.clone(), name.clone())) {
+            match head.get(&(place.clone(), key.clone())) {
                 None => self.push(
                     "request-parameter-removed",
                     &at,
@@ -314,8 +440,9 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        for ((place, name), hp) in &head {
-            if !base.contains_key(&(place.clone(), name.clone())) {
+        for ((place, key), hp) in &head {
+            if !base.contains_key(&(place.clone(), key.clone())) {
+                let name = shown(hp);
                 let at = format!("{loc} parameter {place} {name}");
                 if required(hp) {
                     self.push(
@@ -400,6 +527,7 @@ impl<'a> Cx<'a> {
                 Some(hv) => {
                     let bv = resolve(self.base, bv).value;
                     let hv = resolve(self.head, hv).value;
+                    self.headers(&at, bv.get("headers"), hv.get("headers"));
                     self.content(Dir::Response, &at, bv.get("content"), hv.get("content"));
                 }
             }
@@ -420,6 +548,63 @@ impl<'a> Cx<'a> {
                         format!("added the non-success response with the status {status}"),
                     );
                 }
+            }
+        }
+    }
+
+    /// Compares the headers of one response (names without regard to case;
+    /// `Content-Type` is the media type's business, as OpenAPI says).
+    fn headers(&mut self, at: &str, b: Option<&'a Value>, h: Option<&'a Value>) {
+        let by_name = |doc: &'a Value, headers: Option<&'a Value>| {
+            object(headers)
+                .iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+                .map(|(name, header)| {
+                    (
+                        name.to_ascii_lowercase(),
+                        (name.as_str(), resolve(doc, header).value),
+                    )
+                })
+                .collect::<BTreeMap<String, (&str, &Value)>>()
+        };
+        let (bh, hh) = (by_name(self.base, b), by_name(self.head, h));
+        let required = |v: &Value| v.get("required").and_then(Value::as_bool).unwrap_or(false);
+        for (key, (name, bv)) in &bh {
+            let hat = format!("{at} header {name}");
+            let Some((_, hv)) = hh.get(key) else {
+                let (rule, kind) = if required(bv) {
+                    ("required-response-header-removed", "required")
+                } else {
+                    ("optional-response-header-removed", "optional")
+                };
+                self.push(rule, &hat, format!("removed the {kind} header `{name}`"));
+                continue;
+            };
+            match (required(bv), required(hv)) {
+                (true, false) => self.push(
+                    "response-header-became-optional",
+                    &hat,
+                    format!("the header `{name}` became optional"),
+                ),
+                (false, true) => self.push(
+                    "response-header-became-required",
+                    &hat,
+                    format!("the header `{name}` became required"),
+                ),
+                _ => {}
+            }
+            if let (Some(bs), Some(hs)) = (bv.get("schema"), hv.get("schema")) {
+                self.schema(Dir::ResponseHeader, &hat, "", bs, hs, &mut Vec::new());
+            }
+        }
+        for (key, (name, hv)) in &hh {
+            if !bh.contains_key(key) {
+                let kind = if required(hv) { "required" } else { "optional" };
+                self.push(
+                    "response-header-added",
+                    &format!("{at} header {name}"),
+                    format!("added the {kind} header `{name}`"),
+                );
             }
         }
     }
@@ -471,16 +656,15 @@ impl<'a> Cx<'a> {
         h: &'a Value,
         seen: &mut Vec<(Option<&'a str>, Option<&'a str>)>,
     ) {
-        let br = resolve(self.base, b);
-        let hr = resolve(self.head, h);
+        let br = schema_target(self.base, b);
+        let hr = schema_target(self.head, h);
         let pair = (br.reference, hr.reference);
         if seen.len() >= MAX_DEPTH || (pair != (None, None) && seen.contains(&pair)) {
             return;
         }
         let loc = join(at, path);
         // A direct `$ref` on both sides that names another component.
-        let direct = |v: &'a Value| v.get("$ref").and_then(Value::as_str);
-        if let (Some(from), Some(to)) = (direct(b), direct(h))
+        if let (Some(from), Some(to)) = (direct_ref(b), direct_ref(h))
             && from != to
         {
             self.push(
@@ -493,7 +677,10 @@ impl<'a> Cx<'a> {
             return;
         }
         seen.push(pair);
+        let outer = self.component;
+        self.component = hr.reference.or(br.reference).or(outer);
         self.schema_values(dir, at, path, br.value, hr.value, seen);
+        self.component = outer;
         seen.pop();
     }
 
@@ -623,9 +810,22 @@ impl<'a> Cx<'a> {
             _ => {}
         }
         self.properties(dir, at, path, b, h, seen);
-        // Array items and map values.
-        if let (Some(bi), Some(hi)) = (b.get("items"), h.get("items")) {
-            self.schema(dir, at, &format!("{path}[]"), bi, hi, seen);
+        // Array items (also when one side has none: `Vec<T>` and
+        // `Vec<Value>` are different types) and map values.
+        let array = |v: &Value| v.get("type").and_then(Value::as_str) == Some("array");
+        match (b.get("items"), h.get("items")) {
+            (Some(bi), Some(hi)) => self.schema(dir, at, &format!("{path}[]"), bi, hi, seen),
+            (Some(_), None) if array(h) => self.push(
+                &format!("{prefix}-items-removed"),
+                loc,
+                format!("the items{what} are no longer described: any value is allowed"),
+            ),
+            (None, Some(_)) if array(b) => self.push(
+                &format!("{prefix}-items-added"),
+                loc,
+                format!("the items{what} are now described by a schema"),
+            ),
+            _ => {}
         }
         if let (Some(ba), Some(ha)) = (b.get("additionalProperties"), h.get("additionalProperties"))
             && ba.is_object()
@@ -633,31 +833,77 @@ impl<'a> Cx<'a> {
         {
             self.schema(dir, at, &format!("{path}{{*}}"), ba, ha, seen);
         }
-        // Compositions, alternative by alternative.
+        // Compositions, alternatives matched by content.
         for keyword in ["allOf", "oneOf", "anyOf"] {
-            let (bl, hl) = (
-                b.get(keyword).and_then(Value::as_array),
-                h.get(keyword).and_then(Value::as_array),
-            );
-            let (bn, hn) = (bl.map_or(0, Vec::len), hl.map_or(0, Vec::len));
-            if bn != hn {
-                self.push(
+            let list = |v: &'a Value| v.get(keyword).and_then(Value::as_array);
+            match (list(b), list(h)) {
+                (None, None) => {}
+                (Some(bl), Some(hl)) => self.alternatives(dir, at, path, keyword, bl, hl, seen),
+                (bl, hl) => self.push(
                     &format!("{prefix}-type-changed"),
                     loc,
-                    format!("`{keyword}`{what} changed from {bn} to {hn} schemas"),
-                );
-            } else if let (Some(bl), Some(hl)) = (bl, hl) {
-                for (index, (bs, hs)) in bl.iter().zip(hl).enumerate() {
-                    self.schema(
-                        dir,
-                        at,
-                        &format!("{path}({keyword}[{index}])"),
-                        bs,
-                        hs,
-                        seen,
-                    );
-                }
+                    format!(
+                        "`{keyword}`{what} changed from {} to {} schemas",
+                        bl.map_or(0, Vec::len),
+                        hl.map_or(0, Vec::len)
+                    ),
+                ),
             }
+        }
+    }
+
+    /// Compares two lists of alternatives, paired by content.
+    #[allow(clippy::too_many_arguments)]
+    fn alternatives(
+        &mut self,
+        dir: Dir,
+        at: &str,
+        path: &str,
+        keyword: &str,
+        bl: &'a [Value],
+        hl: &'a [Value],
+        seen: &mut Vec<(Option<&'a str>, Option<&'a str>)>,
+    ) {
+        let loc = join(at, path);
+        let prefix = dir.prefix(path);
+        let what = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" of `{path}`")
+        };
+        let suffix = match keyword {
+            "allOf" => "all-of",
+            "oneOf" => "one-of",
+            _ => "any-of",
+        };
+        let label = |v: &Value, index: usize| match direct_ref(v) {
+            Some(reference) => format!("`{}`", short(reference)),
+            None => format!("#{}", index + 1),
+        };
+        let (pairs, removed, added) = match_alternatives((self.base, bl), (self.head, hl));
+        for i in removed {
+            self.push(
+                &format!("{prefix}-{suffix}-removed"),
+                &loc,
+                format!(
+                    "removed the `{keyword}` alternative {}{what}",
+                    label(&bl[i], i)
+                ),
+            );
+        }
+        for j in added {
+            self.push(
+                &format!("{prefix}-{suffix}-added"),
+                &loc,
+                format!(
+                    "added the `{keyword}` alternative {}{what}",
+                    label(&hl[j], j)
+                ),
+            );
+        }
+        for (i, j) in pairs {
+            let place = format!("{path}({keyword} {})", label(&hl[j], j).replace('`', ""));
+            self.schema(dir, at, &place, &bl[i], &hl[j], seen);
         }
     }
 

@@ -4,6 +4,7 @@
 //! - [`load`]: the two sides (a git revision, the working tree, files) and `$ref`s;
 //! - [`compare`]: the spec rules, each change with a [`Level`] and a rule id;
 //! - [`rules`]: the table of rule ids and levels;
+//! - [`security`]: security schemes and requirements, servers;
 //! - [`rust_api`]: both sides generated with `generate::render`, public surfaces compared;
 //! - [`render`]: markdown, json, text;
 //! - [`semver`]: the version gate of the client crate.
@@ -13,6 +14,7 @@ pub mod load;
 pub mod render;
 pub mod rules;
 pub mod rust_api;
+pub mod security;
 pub mod semver;
 
 use std::fmt;
@@ -63,6 +65,10 @@ pub struct Change {
     /// `request application/json user_names[]`, `response 200 application/json state`.
     pub location: String,
     pub message: String,
+    /// The component the change is inside (`ClusterId`), when it was
+    /// reached through a `$ref`: one edit of it reaches every place that
+    /// uses it, and the markdown shows it once.
+    pub component: Option<String>,
 }
 
 /// Everything `spec-diff` found.

@@ -198,7 +198,79 @@ const FIXED: &[(&str, Level, &str)] = &[
     (
         "schema-ref-target-changed",
         Warn,
-        "a `$ref` now points at another component: the generated Rust type changes name",
+        "a `$ref` now points at another component: the generated Rust type changes name (the Rust API rules rate the rename)",
+    ),
+    (
+        "required-response-header-removed",
+        Breaking,
+        "a required response header was removed: clients that read it find nothing",
+    ),
+    (
+        "optional-response-header-removed",
+        Warn,
+        "an optional response header was removed: clients that use it when present lose it",
+    ),
+    (
+        "response-header-became-optional",
+        Breaking,
+        "a response header may now be missing: clients that count on it find nothing",
+    ),
+    (
+        "response-header-became-required",
+        Info,
+        "a response header is now always sent",
+    ),
+    ("response-header-added", Info, "a response has a new header"),
+    (
+        "api-security-component-removed",
+        Breaking,
+        "a security scheme was removed: clients that authenticate with it are refused",
+    ),
+    (
+        "api-security-component-added",
+        Info,
+        "a new security scheme",
+    ),
+    (
+        "api-security-component-type-changed",
+        Breaking,
+        "a security scheme changed kind (`apiKey`, `http`, `oauth2`, ...): clients send the wrong credentials",
+    ),
+    (
+        "api-security-component-api-key-changed",
+        Breaking,
+        "an `apiKey` scheme moved (another header, query or cookie name, or place): clients send the key where it is no longer read",
+    ),
+    (
+        "api-security-component-scheme-changed",
+        Breaking,
+        "an `http` scheme changed (`basic`, `bearer`, bearer format): clients send the wrong `Authorization`",
+    ),
+    (
+        "api-security-removed",
+        Breaking,
+        "an operation no longer accepts a way of authenticating: clients that use it are refused",
+    ),
+    (
+        "api-security-added",
+        Info,
+        "an operation accepts another way of authenticating, as an alternative",
+    ),
+    (
+        "api-security-required",
+        Breaking,
+        "an operation that needed no authentication now needs some: existing calls send none",
+    ),
+    (
+        "api-server-url-changed",
+        Info,
+        "the server URL changed: the client takes its endpoint from the region, not from the spec",
+    ),
+    ("api-server-added", Info, "a server was added"),
+    (
+        "api-server-removed",
+        Info,
+        "a server was removed: the client takes its endpoint from the region, not from the spec",
     ),
 ];
 
@@ -392,7 +464,12 @@ const SCHEMA: &[(&str, Level, Level, &str)] = &[
         Warn,
         "the pattern changed: whether it is wider or narrower cannot be decided automatically",
     ),
-    ("pattern-removed", Info, Warn, "the pattern was removed"),
+    (
+        "pattern-removed",
+        Info,
+        Breaking,
+        "the pattern was removed: in a response, the generated newtype still checks it and refuses values it no longer matches",
+    ),
     (
         "became-nullable",
         Info,
@@ -423,6 +500,54 @@ const SCHEMA: &[(&str, Level, Level, &str)] = &[
         Info,
         "the default value was removed",
     ),
+    (
+        "items-added",
+        Breaking,
+        Info,
+        "the array items got a schema: requests with other items are refused; the Rust type goes from `Vec<Value>` to `Vec<T>`",
+    ),
+    (
+        "items-removed",
+        Info,
+        Breaking,
+        "the array items lost their schema: responses may hold anything, which the old `Vec<T>` refuses",
+    ),
+    (
+        "one-of-added",
+        Info,
+        Breaking,
+        "a `oneOf` alternative was added: in a response, the generated enum cannot deserialize the new shape",
+    ),
+    (
+        "one-of-removed",
+        Breaking,
+        Info,
+        "a `oneOf` alternative was removed: requests in that shape are refused",
+    ),
+    (
+        "any-of-added",
+        Info,
+        Breaking,
+        "an `anyOf` alternative was added: in a response, the generated type cannot deserialize the new shape",
+    ),
+    (
+        "any-of-removed",
+        Breaking,
+        Info,
+        "an `anyOf` alternative was removed: requests in that shape are refused",
+    ),
+    (
+        "all-of-added",
+        Breaking,
+        Warn,
+        "an `allOf` part was added: requests must satisfy it too; in a response, its required properties may not be sent yet",
+    ),
+    (
+        "all-of-removed",
+        Warn,
+        Breaking,
+        "an `allOf` part was removed: in a response, the properties it guaranteed may be missing",
+    ),
 ];
 
 /// Numeric constraints: keyword, rule name, whether it is an upper bound.
@@ -448,12 +573,24 @@ pub const PREFIXES: &[(&str, bool)] = &[
     ("request-property", true),
     ("response-body", false),
     ("response-property", false),
+    ("response-header", false),
 ];
 
 /// Level of a tightened constraint (accepts fewer values) on each side.
 const TIGHTENED: (Level, Level) = (Breaking, Info);
-/// Level of a loosened constraint (accepts more values) on each side.
-const LOOSENED: (Level, Level) = (Info, Warn);
+/// Level of a loosened constraint (accepts more values) on each side: in a
+/// response it is breaking, as in oasdiff. The generated types check what
+/// they read: a string newtype refuses lengths outside its bounds, an
+/// integer bound picks the Rust type (`minimum: 1` gives `NonZeroU32`,
+/// `maximum: 255` gives `u8`), and a client may index what `minItems`
+/// promised.
+const LOOSENED: (Level, Level) = (Info, Breaking);
+
+/// Why a tightened constraint breaks (on the request side).
+const TIGHT: &str = ": requests valid before may be refused";
+/// Why a loosened constraint breaks (on the response side).
+const LOOSE: &str =
+    ": in a response, the generated types still check the old bound and refuse the new values";
 
 /// Every schema suffix with its (request, response) levels and meaning.
 pub fn schema_suffixes() -> Vec<(String, Level, Level, String)> {
@@ -468,14 +605,18 @@ pub fn schema_suffixes() -> Vec<(String, Level, Level, String)> {
             ("increased", "decreased")
         };
         for (change, tight, about) in [
-            ("set", true, format!("`{keyword}` was added")),
+            ("set", true, format!("`{keyword}` was added{TIGHT}")),
             (
                 narrower,
                 true,
-                format!("`{keyword}` was {narrower} (tightened)"),
+                format!("`{keyword}` was {narrower} (tightened){TIGHT}"),
             ),
-            (wider, false, format!("`{keyword}` was {wider} (loosened)")),
-            ("unset", false, format!("`{keyword}` was removed")),
+            (
+                wider,
+                false,
+                format!("`{keyword}` was {wider} (loosened){LOOSE}"),
+            ),
+            ("unset", false, format!("`{keyword}` was removed{LOOSE}")),
         ] {
             let (rq, rs) = if tight { TIGHTENED } else { LOOSENED };
             out.push((format!("{name}-{change}"), rq, rs, about));
@@ -487,14 +628,14 @@ pub fn schema_suffixes() -> Vec<(String, Level, Level, String)> {
             format!("{name}-set"),
             rq,
             rs,
-            format!("`{keyword}` became true (tightened)"),
+            format!("`{keyword}` became true (tightened){TIGHT}"),
         ));
         let (rq, rs) = LOOSENED;
         out.push((
             format!("{name}-unset"),
             rq,
             rs,
-            format!("`{keyword}` became false (loosened)"),
+            format!("`{keyword}` became false (loosened){LOOSE}"),
         ));
     }
     out
@@ -556,14 +697,24 @@ pub fn fixed_ids() -> Vec<&'static str> {
         .collect()
 }
 
-/// What a Rust API rule says (why the change breaks, or what it adds).
-pub fn about(id: &str) -> Option<&'static str> {
-    FIXED
+/// What a rule says: what changed and why it breaks.
+pub fn about(id: &str) -> Option<String> {
+    if let Some((_, _, about)) = FIXED
         .iter()
         .copied()
         .chain(rust_rules())
         .find(|(rule, _, _)| *rule == id)
-        .map(|(_, _, about)| about)
+    {
+        return Some(about.to_string());
+    }
+    let (prefix, _) = PREFIXES
+        .iter()
+        .find(|(p, _)| id.strip_prefix(p).is_some_and(|s| s.starts_with('-')))?;
+    let suffix = &id[prefix.len() + 1..];
+    schema_suffixes()
+        .into_iter()
+        .find(|(s, _, _, _)| s == suffix)
+        .map(|(_, _, _, about)| about)
 }
 
 /// The table as markdown, for the docs (`cargo xtask spec-diff --rules`):
@@ -621,7 +772,13 @@ mod tests {
             level("request-parameter-max-length-decreased"),
             Some(Breaking)
         );
-        assert_eq!(level("response-property-max-length-increased"), Some(Warn));
+        assert_eq!(
+            level("response-property-max-length-increased"),
+            Some(Breaking)
+        );
+        assert_eq!(level("response-header-type-changed"), Some(Breaking));
+        assert_eq!(level("request-body-one-of-added"), Some(Info));
+        assert_eq!(level("response-body-one-of-added"), Some(Breaking));
         assert_eq!(level("response-property-enum-value-added"), Some(Breaking));
         assert_eq!(level("no-such-rule"), None);
     }

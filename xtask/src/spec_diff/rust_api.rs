@@ -36,6 +36,9 @@ pub struct Entry {
     /// The rule id (`rust-field-removed`, `rust-trait-default-removed`, ...).
     pub rule: String,
     pub level: Level,
+    /// Items that mirror this one and changed with it: the builder method
+    /// of a field, the builder of a type.
+    pub also: Vec<String>,
 }
 
 /// One item whose signature changed.
@@ -46,6 +49,8 @@ pub struct Changed {
     pub after: String,
     pub rule: String,
     pub level: Level,
+    /// Items that mirror this one and changed with it.
+    pub also: Vec<String>,
 }
 
 /// What changed in the public surface. Members of an added or removed type
@@ -436,6 +441,7 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
                     signature: signature.clone(),
                     rule,
                     level,
+                    also: Vec::new(),
                 });
             }
             Some(after) if after != signature => {
@@ -446,6 +452,7 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
                     after: after.clone(),
                     rule,
                     level,
+                    also: Vec::new(),
                 })
             }
             Some(_) => {}
@@ -466,9 +473,51 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
             signature: signature.clone(),
             rule,
             level,
+            also: Vec::new(),
         });
     }
+    fold_mirrors(&mut out.removed, |e| &e.item, |e| &mut e.also);
+    fold_mirrors(&mut out.added, |e| &e.item, |e| &mut e.also);
+    fold_mirrors(&mut out.changed, |c| &c.item, |c| &mut c.also);
     out
+}
+
+/// The item a builder item mirrors: `types::builder::A::x` (the builder
+/// method of a field) mirrors `types::A.x`, `types::builder::A` mirrors
+/// `types::A`.
+fn mirrored(item: &str) -> Option<String> {
+    let rest = item.strip_prefix("types::builder::")?;
+    Some(match rest.split_once("::") {
+        Some((ty, method)) => format!("types::{ty}.{method}"),
+        None => format!("types::{rest}"),
+    })
+}
+
+/// Folds each builder item into the entry of the item it mirrors, when that
+/// changed the same way: one edit, one line.
+fn fold_mirrors<T>(
+    entries: &mut Vec<T>,
+    item: impl Fn(&T) -> &String,
+    also: impl Fn(&mut T) -> &mut Vec<String>,
+) {
+    let mut folded = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        if let Some(target) = mirrored(item(entry))
+            && let Some(at) = entries.iter().position(|e| *item(e) == target)
+        {
+            folded.push((index, at));
+        }
+    }
+    for &(index, at) in &folded {
+        let name = item(&entries[index]).clone();
+        also(&mut entries[at]).push(name);
+    }
+    let gone: BTreeSet<usize> = folded.iter().map(|(index, _)| *index).collect();
+    let mut index = 0;
+    entries.retain(|_| {
+        index += 1;
+        !gone.contains(&(index - 1))
+    });
 }
 
 #[cfg(test)]
