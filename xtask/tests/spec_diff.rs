@@ -2,9 +2,11 @@
 //! snapshots of the three formats, the version gate, errors, and the git path
 //! on a temporary repository.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::git;
 use xtask::spec_diff::load::{self, Which};
 use xtask::spec_diff::{self, Format, Level, Report, rules, semver};
 
@@ -743,27 +745,6 @@ fn the_docs_list_every_rule() {
     assert!(
         docs.contains(&rules::markdown()),
         "SPEC_DIFF.md: paste `cargo xtask spec-diff --rules` again"
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=spec-diff test",
-            "-c",
-            "user.email=test@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

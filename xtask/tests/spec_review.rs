@@ -3,35 +3,15 @@
 //! GitHub's format (`tests/spec_review/pull_request.json`; the two commit
 //! ids are filled in here), and the workflow file itself.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::git;
 use xtask::spec_review;
 
 fn workspace() -> PathBuf {
     xtask::workspace_root().unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=spec-review test",
-            "-c",
-            "user.email=test@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// Writes the spec and the client generated from it, as a contributor does.

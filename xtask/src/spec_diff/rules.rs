@@ -669,13 +669,15 @@ pub fn all() -> Vec<Rule> {
     rules
 }
 
-/// The level of a rule id, if the table has it.
-pub fn level(id: &str) -> Option<Level> {
-    if let Some((_, level, _)) = FIXED.iter().find(|(rule, _, _)| *rule == id) {
-        return Some(*level);
-    }
-    if let Some((_, level, _)) = rust_rules().find(|(rule, _, _)| *rule == id) {
-        return Some(level);
+/// The level of a rule id and what it says, if the table has it.
+fn lookup(id: &str) -> Option<(Level, String)> {
+    if let Some((_, level, about)) = FIXED
+        .iter()
+        .copied()
+        .chain(rust_rules())
+        .find(|(rule, _, _)| *rule == id)
+    {
+        return Some((level, about.to_string()));
     }
     let (prefix, request) = PREFIXES
         .iter()
@@ -684,7 +686,17 @@ pub fn level(id: &str) -> Option<Level> {
     schema_suffixes()
         .into_iter()
         .find(|(s, _, _, _)| s == suffix)
-        .map(|(_, rq, rs, _)| if *request { rq } else { rs })
+        .map(|(_, rq, rs, about)| (if *request { rq } else { rs }, about))
+}
+
+/// The level of a rule id, if the table has it.
+pub fn level(id: &str) -> Option<Level> {
+    lookup(id).map(|(level, _)| level)
+}
+
+/// What a rule says: what changed and why it breaks.
+pub fn about(id: &str) -> Option<String> {
+    lookup(id).map(|(_, about)| about)
 }
 
 /// The ids of the rules that belong to one kind of place, Rust API rules
@@ -695,26 +707,6 @@ pub fn fixed_ids() -> Vec<&'static str> {
         .map(|(id, _, _)| *id)
         .chain(rust_rules().map(|(id, _, _)| id))
         .collect()
-}
-
-/// What a rule says: what changed and why it breaks.
-pub fn about(id: &str) -> Option<String> {
-    if let Some((_, _, about)) = FIXED
-        .iter()
-        .copied()
-        .chain(rust_rules())
-        .find(|(rule, _, _)| *rule == id)
-    {
-        return Some(about.to_string());
-    }
-    let (prefix, _) = PREFIXES
-        .iter()
-        .find(|(p, _)| id.strip_prefix(p).is_some_and(|s| s.starts_with('-')))?;
-    let suffix = &id[prefix.len() + 1..];
-    schema_suffixes()
-        .into_iter()
-        .find(|(s, _, _, _)| s == suffix)
-        .map(|(_, _, _, about)| about)
 }
 
 /// The table as markdown, for the docs (`cargo xtask spec-diff --rules`):
