@@ -4,9 +4,11 @@
 //! without signing (the baseline, measured in the same run).
 //!
 //! Target: the client reaches at least 0.9 of the bare call's throughput.
+//! The same client with its rate limiter and retry quota off shows what they
+//! cost when nothing is throttled (target: nothing measurable).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mrs_iam_sync::{Client, Credentials, RetryPolicy};
+use mrs_iam_sync::{Client, Credentials, RateLimit, RetryPolicy, RetryQuota};
 use mrs_iam_sync_tests::canned;
 
 const PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
@@ -29,6 +31,14 @@ fn round_trip(c: &mut Criterion) {
         .retry(RetryPolicy::disabled())
         .build()
         .expect("client");
+    let limiter_off = Client::builder()
+        .endpoint(&base)
+        .credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE").with_project_id(PROJECT))
+        .retry(RetryPolicy::disabled())
+        .rate_limit(RateLimit::off())
+        .retry_quota(RetryQuota::unlimited())
+        .build()
+        .expect("client");
 
     let mut group = c.benchmark_group("round_trip");
     group.throughput(Throughput::Elements(1));
@@ -42,6 +52,15 @@ fn round_trip(c: &mut Criterion) {
     group.bench_function("client_signed", |b| {
         b.to_async(&runtime).iter(|| async {
             let running = client.is_synchronizing(CLUSTER).await.expect("client call");
+            assert!(!running);
+        });
+    });
+    group.bench_function("client_signed_limiter_off", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let running = limiter_off
+                .is_synchronizing(CLUSTER)
+                .await
+                .expect("client call");
             assert!(!running);
         });
     });

@@ -6,7 +6,11 @@
 //! - a client round trip vs a bare reqwest GET of the same URL (target: the
 //!   client reaches ≥ 0.9 of the bare call's throughput);
 //! - `mrs-iam-sync status` over 10,000 clusters at concurrency 1, 8, 32, 128
-//!   (requests per second and the speed-up over concurrency 1).
+//!   (requests per second and the speed-up over concurrency 1);
+//! - the same over 1,000 clusters against a gateway allowing 100 requests/s
+//!   (wall time against the ideal 10 s, answers, refusals per answer), and a
+//!   client round trip with the rate limiter on against off
+//!   ([`crate::bench_throttled`]).
 
 use std::path::Path;
 use std::process::Command;
@@ -14,10 +18,11 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 /// (package, bench target) pairs, in the order they run.
-const BENCHES: [(&str, &str); 3] = [
+const BENCHES: [(&str, &str); 4] = [
     ("hwcloud-auth", "sign"),
     ("mrs-iam-sync-tests", "round_trip"),
     ("mrs-iam-sync-cli", "many_clusters"),
+    ("mrs-iam-sync-cli", "throttled"),
 ];
 
 /// Runs the benchmarks (unless `report_only`) and prints the summary.
@@ -128,6 +133,11 @@ pub fn summary(criterion: &Path) -> Result<String> {
                 format!("{:.2}× concurrency 1", single / time)
             }),
         ]);
+    }
+    if let Some(target) = criterion.parent() {
+        rows.extend(crate::bench_throttled::rows(target, |id| {
+            mean_ns(criterion, id)
+        }));
     }
     if rows.is_empty() {
         bail!(

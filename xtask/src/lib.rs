@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_build;
+pub mod bench_throttled;
 pub mod check;
 pub mod generate;
 pub mod lint;

@@ -46,6 +46,11 @@ pub struct GlobalArgs {
     /// [default: $HUAWEICLOUD_SDK_AUTH_TOKEN].
     #[arg(long, global = true, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Send at most N requests per second, retries included (for a gateway
+    /// limit known up front). Without it the client still slows down by
+    /// itself when the gateway throttles it.
+    #[arg(long, global = true, value_name = "N", value_parser = parse_rate)]
+    pub max_rate: Option<f64>,
     /// Print one JSON object per line instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -53,6 +58,16 @@ pub struct GlobalArgs {
     /// poll, or nothing.
     #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+}
+
+/// A rate in requests per second: positive and finite.
+fn parse_rate(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "'{value}' is not a rate: give requests per second above zero, e.g. 100"
+        )),
+    }
 }
 
 /// The `--progress` choices.
@@ -186,5 +201,21 @@ mod tests {
             Cli::try_parse_from(["mrs-iam-sync", "sync", "--user", "u", "--group", "g"]).is_ok()
         );
         assert!(Cli::try_parse_from(["mrs-iam-sync", "cancel"]).is_err());
+    }
+
+    #[test]
+    fn max_rate_is_a_positive_number() {
+        let parsed = Cli::try_parse_from(["mrs-iam-sync", "status", "--max-rate", "97.5"]).unwrap();
+        assert_eq!(parsed.global.max_rate, Some(97.5));
+        for bad in ["0", "-3", "fast", "inf", "NaN"] {
+            let flag = format!("--max-rate={bad}");
+            let err = Cli::try_parse_from(["mrs-iam-sync", "status", &flag])
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                err.contains("--max-rate") && err.contains("not a rate"),
+                "{err}"
+            );
+        }
     }
 }

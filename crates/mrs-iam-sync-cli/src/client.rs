@@ -12,7 +12,8 @@ const PROJECT_ID_ENV: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 
 /// A client for the region or endpoint of the options, with credentials from
 /// `--token` / `HUAWEICLOUD_SDK_AUTH_TOKEN` or else the client's chain
-/// (environment, then profile file), and a project id.
+/// (environment, then profile file), a project id, and `--max-rate`. One
+/// client serves the whole run, so every call shares its rate limiter.
 pub fn build(global: &GlobalArgs) -> Result<Client, Failure> {
     let environment = Environment::process();
     let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
@@ -36,6 +37,9 @@ pub fn build(global: &GlobalArgs) -> Result<Client, Failure> {
     }
     if let Some(project) = &global.project_id {
         builder = builder.project_id(project);
+    }
+    if let Some(rate) = global.max_rate {
+        builder = builder.max_rate(rate);
     }
     let client = builder.build()?;
     if client.project_id().is_none() {

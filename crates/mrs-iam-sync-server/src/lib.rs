@@ -44,21 +44,25 @@
 //!
 //! 1. A request id is drawn; every response carries it in `X-Request-Id`, and
 //!    every error body in `request_id`.
+//!    With [`Config::latency`], every request is answered that much later.
 //! 2. The body is read up to [`Config::max_body_bytes`] (a larger
 //!    `Content-Length` is refused without reading) → 413 `APIGW.0201`.
 //! 3. The request is recorded ([`Server::requests`]), whatever happens next.
 //! 4. Routing: an unknown path → 404 `APIGW.0101`; a known path with another
 //!    method → 405 `APIGW.0101` with `Allow`.
 //! 5. Authentication → 401 `APIGW.0301`.
-//! 6. Faults: the first injected [`Fault`] that matches the cluster id in the
+//! 6. Throttling, with [`Config::rate_limit`]: over the caller's rate →
+//!    429 `APIGW.0308` with `Retry-After` (whole seconds until the caller's
+//!    next token, at least 1). Refused requests never consume a fault.
+//! 7. Faults: the first injected [`Fault`] that matches the cluster id in the
 //!    path takes one of its count and answers instead (a
 //!    [`FaultKind::Delay`] waits, then goes on;
 //!    [`FaultKind::DropConnectionAfterProcessing`] goes on, then closes the
 //!    connection instead of answering). Unauthenticated requests and unknown
 //!    paths never consume a fault; an invalid id or unknown cluster does.
-//! 7. Path parameters → 400 `12000002`; unknown cluster → 400 `12000003`.
-//! 8. The body (POST, DELETE) → 400 `12000002` naming the problem.
-//! 9. The operation.
+//! 8. Path parameters → 400 `12000002`; unknown cluster → 400 `12000003`.
+//! 9. The body (POST, DELETE) → 400 `12000002` naming the problem.
+//! 10. The operation.
 //!
 //! # Sync semantics
 //!
@@ -80,6 +84,7 @@ pub mod auth;
 mod faults;
 mod server;
 mod state;
+mod throttling;
 
 use std::fmt;
 use std::time::Duration;
@@ -174,6 +179,15 @@ pub struct Config {
     /// ShowSyncIamUser leaves out an empty list (as the spec says the service
     /// does) instead of sending `[]`. Default `false`.
     pub omit_empty_lists: bool,
+    /// Requests per second each caller may make: each access key, and the
+    /// `X-Auth-Token` callers together, have a token bucket that refills at
+    /// this rate and holds one second's worth. Over it, the gateway answers
+    /// 429 `APIGW.0308` with `Retry-After`. Positive and finite; default
+    /// `None` (no limit).
+    pub rate_limit: Option<f64>,
+    /// How long the gateway and service take over every request before it is
+    /// answered. Default zero.
+    pub latency: Duration,
     /// Write one line per request to stderr (method, path, status, request id;
     /// never headers or bodies). Default `false`; the binary turns it on.
     pub log_requests: bool,
@@ -192,6 +206,8 @@ impl fmt::Debug for Config {
             .field("max_clock_skew", &self.max_clock_skew)
             .field("clock_offset_secs", &self.clock_offset_secs)
             .field("omit_empty_lists", &self.omit_empty_lists)
+            .field("rate_limit", &self.rate_limit)
+            .field("latency", &self.latency)
             .field("log_requests", &self.log_requests)
             .finish()
     }
@@ -202,7 +218,7 @@ impl Default for Config {
     /// [`DEMO_CLUSTER_ID`], `cid-1` and `demo-cluster`; users `user1`
     /// (group1), `user2` (group1, group2), `user3` (no group); groups
     /// `group1`, `group2`, `group3`, `groups1`; a 2 s sync, 64 KiB bodies,
-    /// 15 minutes of clock skew.
+    /// 15 minutes of clock skew; no rate limit, no latency.
     fn default() -> Self {
         Config {
             access_keys: vec![AccessKey::new(DEMO_AK, DEMO_SK)],
@@ -225,6 +241,8 @@ impl Default for Config {
             max_clock_skew: Duration::from_secs(15 * 60),
             clock_offset_secs: 0,
             omit_empty_lists: false,
+            rate_limit: None,
+            latency: Duration::ZERO,
             log_requests: false,
         }
     }

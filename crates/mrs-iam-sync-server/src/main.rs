@@ -43,14 +43,35 @@ struct Args {
     /// missing-field, drop, drop-after (repeatable).
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
+    /// Allow each access key (and the token callers together) this many
+    /// requests per second, with a burst of one second's worth; over it,
+    /// answer 429 APIGW.0308 with Retry-After, as the API gateway does.
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    rate_limit: Option<f64>,
+    /// Answer every request this much later (the gateway's and service's
+    /// own cost, e.g. 5ms).
+    #[arg(long, value_parser = parse_duration)]
+    latency: Option<Duration>,
     /// Do not log requests on stderr.
     #[arg(long)]
     quiet: bool,
 }
 
+/// A rate in requests per second: positive and finite.
+fn parse_rate(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "'{value}' is not a rate: give requests per second above zero, e.g. 100"
+        )),
+    }
+}
+
 fn config_from(args: &Args) -> Config {
     let mut config = Config {
         log_requests: !args.quiet,
+        rate_limit: args.rate_limit,
+        latency: args.latency.unwrap_or_default(),
         ..Config::default()
     };
     if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
@@ -132,6 +153,9 @@ fn main() -> std::process::ExitCode {
             eprintln!("accepting AK {}", k.ak);
         }
         eprintln!("clusters: {clusters}");
+        if let Some(rate) = args.rate_limit {
+            eprintln!("rate limit: {rate} requests/s per access key");
+        }
         if !args.faults.is_empty() {
             eprintln!("faults: {:?}", args.faults);
         }

@@ -27,6 +27,7 @@ use crate::Config;
 use crate::auth::{self, RawRequest};
 use crate::faults::{Fault, FaultKind};
 use crate::state::{States, SyncRefused, SyncRequest};
+use crate::throttling::{Throttling, retry_after_seconds};
 
 /// The largest number of names CancelSyncIamUser accepts per list.
 const MAX_CANCEL_NAMES: usize = 1000;
@@ -115,6 +116,7 @@ struct Shared {
     states: Mutex<States>,
     faults: Mutex<Vec<Fault>>,
     log: Mutex<Vec<RecordedRequest>>,
+    throttling: Option<Throttling>,
 }
 
 /// Lock, ignoring poisoning: every critical section leaves the data consistent.
@@ -161,10 +163,23 @@ impl fmt::Debug for Server {
 impl Server {
     /// Bind `listen` (`127.0.0.1:0` picks a free port) and serve in the
     /// background on the current tokio runtime.
+    /// A [`Config::rate_limit`] that is not positive and finite is refused
+    /// (`InvalidInput`).
     pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<Server> {
+        let throttling = match config.rate_limit {
+            Some(rate) if rate.is_finite() && rate > 0.0 => Some(Throttling::new(rate)),
+            Some(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "rate_limit must be a number of requests per second above zero",
+                ));
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            throttling,
             config,
             states: Mutex::new(States::default()),
             faults: Mutex::new(Vec::new()),
@@ -475,6 +490,9 @@ async fn intake(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
             &rid,
         ),
         Ok(bytes) => {
+            if !shared.config.latency.is_zero() {
+                tokio::time::sleep(shared.config.latency).await;
+            }
             parts.extensions.insert(RequestId(rid.clone()));
             parts.extensions.insert(RawBody(bytes.clone()));
             next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -609,19 +627,31 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
         body: &body,
     };
     let config = &shared.config;
-    if let Err(e) = auth::authenticate(
+    let principal = match auth::authenticate(
         &raw,
         &config.access_keys,
         &config.tokens,
         server_clock(config.clock_offset_secs),
         config.max_clock_skew,
     ) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "APIGW.0301",
-            format!("Incorrect IAM authentication information: {e}"),
-            &rid,
-        );
+        Ok(principal) => principal,
+        Err(e) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "APIGW.0301",
+                format!("Incorrect IAM authentication information: {e}"),
+                &rid,
+            );
+        }
+    };
+    if let Some(throttling) = &shared.throttling {
+        let caller = match &principal {
+            auth::Principal::AccessKey(ak) => ak.as_str(),
+            auth::Principal::Token => "",
+        };
+        if let Err(wait) = throttling.admit(caller, tokio::time::Instant::now()) {
+            return throttled(config.rate_limit.unwrap_or_default(), wait, &rid);
+        }
     }
 
     let (raw_project, raw_cluster, _) = split_path(&path).unwrap_or_default();
@@ -639,6 +669,24 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
         }
         Some(other) => fault_response(&other, op, &rid),
     }
+}
+
+/// The gateway's answer over the rate limit, as Huawei Cloud's API gateway
+/// words it.
+fn throttled(rate: f64, wait: Duration, rid: &str) -> Response {
+    let mut resp = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "APIGW.0308",
+        format!(
+            "The throttling threshold has been reached: policy user over ratelimit,limit:{rate},time:1 second"
+        ),
+        rid,
+    );
+    resp.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_after_seconds(wait)),
+    );
+    resp
 }
 
 /// Close the request's connection without answering: never returns (the

@@ -146,6 +146,9 @@ fn bad_flags_fail() {
         &["--ak", "x"],
         &["--sync-duration", "soon"],
         &["--listen", "nowhere"],
+        &["--rate-limit", "0"],
+        &["--rate-limit", "lots"],
+        &["--latency", "soon"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_mrs-iam-sync-server"))
             .args(args)

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use mrs_iam_sync_server::{Fault, FaultKind, RetryAfter};
+use mrs_iam_sync_server::{Config, Fault, FaultKind, RetryAfter};
 use serde_json::json;
 
 fn task_status() -> String {
@@ -261,4 +261,57 @@ async fn counts_scoping_and_order() {
     server.clear_faults();
     assert_eq!(c.get(&task_status()).await.status, 200);
     assert_eq!(server.request_count(), 11);
+}
+
+#[tokio::test]
+async fn the_rate_limit_refuses_each_caller_over_its_rate() {
+    let server = start_with(Config {
+        rate_limit: Some(5.0),
+        latency: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .await;
+    let c = Client::new(&server);
+    let started = Instant::now();
+    // A burst of one second's worth per caller.
+    for _ in 0..5 {
+        assert_eq!(c.get(&task_status()).await.status, 200);
+    }
+    assert!(started.elapsed() >= Duration::from_millis(100), "latency");
+    let r = c.get(&task_status()).await;
+    let msg = r.assert_error(429, "APIGW.0308");
+    assert!(
+        msg.starts_with("The throttling threshold has been reached: policy user over ratelimit"),
+        "{msg}"
+    );
+    assert_eq!(r.header("retry-after"), Some("1"));
+    // The token callers have a bucket of their own.
+    let token = c.send("GET", &task_status(), None, &Auth::token()).await;
+    assert_eq!(token.status, 200);
+    // Unauthenticated requests are refused before they count.
+    let anonymous = c.send("GET", &task_status(), None, &Auth::None).await;
+    assert_eq!(anonymous.status, 401);
+    // A refused request consumes no fault.
+    server.inject(Fault::new(FaultKind::Status500));
+    assert_eq!(c.get(&task_status()).await.status, 429);
+    assert_eq!(server.pending_faults().len(), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(c.get(&task_status()).await.status, 500);
+}
+
+#[tokio::test]
+async fn a_rate_limit_must_be_positive() {
+    for rate in [0.0, -1.0, f64::NAN] {
+        let refused = mrs_iam_sync_server::Server::start(
+            Config {
+                rate_limit: Some(rate),
+                ..Config::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .expect_err("refused");
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(refused.to_string().contains("rate_limit"), "{refused}");
+    }
 }

@@ -9,6 +9,7 @@ use hwcloud_auth::{Clock, CredentialSource, Credentials, Environment};
 use crate::error::{ConfigError, Error};
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime, Settings};
+use crate::throttle::{RateLimit, RetryQuota, Throttle};
 use crate::{Client, ids};
 
 /// The environment variable [`Client::from_env`] reads the region from.
@@ -54,6 +55,8 @@ pub struct ClientBuilder {
     project_id: Option<String>,
     retry: RetryPolicy,
     timeouts: Timeouts,
+    rate_limit: RateLimit,
+    retry_quota: RetryQuota,
     max_response_bytes: usize,
     clock: Option<Arc<dyn Clock>>,
     environment: Option<Environment>,
@@ -69,6 +72,8 @@ impl Default for ClientBuilder {
             project_id: None,
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
+            rate_limit: RateLimit::default(),
+            retry_quota: RetryQuota::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: None,
             environment: None,
@@ -146,6 +151,28 @@ impl ClientBuilder {
     /// The retry policy (default: [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// How the client paces its requests (default: adaptive, no ceiling;
+    /// see [`crate::throttle`]).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// At most `requests_per_second` requests per second, attempts and
+    /// retries together, for a gateway limit known up front (the adaptive
+    /// limiter may still go lower).
+    pub fn max_rate(mut self, requests_per_second: f64) -> Self {
+        self.rate_limit.max_rate = Some(requests_per_second);
+        self
+    }
+
+    /// The retry quota shared by every call (default:
+    /// [`RetryQuota::default`]).
+    pub fn retry_quota(mut self, quota: RetryQuota) -> Self {
+        self.retry_quota = quota;
         self
     }
 
@@ -257,6 +284,9 @@ impl ClientBuilder {
             (credentials, _) => credentials,
         };
         check_policy(&self.retry, &self.timeouts, self.max_response_bytes)?;
+        if let Some(problem) = self.rate_limit.problem() {
+            return Err(ConfigError::Invalid(problem.into()).into());
+        }
 
         let runtime = Runtime::new(Settings {
             credentials,
@@ -267,6 +297,7 @@ impl ClientBuilder {
             retry: self.retry,
             timeouts: self.timeouts.clone(),
             max_response_bytes: self.max_response_bytes,
+            throttle: Throttle::new(self.rate_limit, self.retry_quota),
         });
         let http = match self.http_client {
             Some(client) => client,

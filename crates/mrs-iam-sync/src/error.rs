@@ -148,8 +148,7 @@ impl Error {
     pub fn is_throttled(&self) -> bool {
         match self {
             Error::Service(err) => {
-                err.status == StatusCode::TOO_MANY_REQUESTS
-                    || (err.code.starts_with("APIG") && err.code.ends_with(".0308"))
+                crate::throttle::is_throttling(err.status.as_u16(), Some(&err.code))
             }
             _ => false,
         }

@@ -80,6 +80,7 @@ pub mod ids;
 mod operations;
 pub mod retry;
 mod runtime;
+pub mod throttle;
 #[cfg(feature = "rustls")]
 mod tls;
 mod waiter;
@@ -93,6 +94,7 @@ pub use hwcloud_auth::{
 };
 pub use retry::{RetryPolicy, Timeouts};
 pub use runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime};
+pub use throttle::{RateLimit, RetryQuota, ThrottleReport};
 #[cfg(feature = "rustls")]
 pub use tls::install_crypto_provider;
 pub use waiter::{WaitOptions, WaitProgress};

@@ -18,6 +18,7 @@ use crate::retry::{
     DeadlineExceeded, RetryPolicy, Timeouts, is_idempotent, is_retryable_status, may_retry_error,
     retry_after,
 };
+use crate::throttle::{RateLimit, RetryQuota, Throttle, is_throttling};
 use crate::{Client, types};
 
 /// The default limit on a response body: MRS answers are a few hundred bytes.
@@ -44,6 +45,8 @@ pub(crate) struct Settings {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) max_response_bytes: usize,
+    /// The rate limiter and retry quota shared by every call.
+    pub(crate) throttle: Throttle,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            throttle: Throttle::new(RateLimit::default(), RetryQuota::default()),
         }
     }
 }
@@ -73,6 +77,11 @@ impl Runtime {
     /// The project the client works in, when one is configured.
     pub fn project_id(&self) -> Option<&types::ProjectId> {
         self.settings.project_id.as_ref()
+    }
+
+    /// The rate limiter and retry quota shared by every call.
+    pub(crate) fn throttle(&self) -> &Throttle {
+        &self.settings.throttle
     }
 }
 
@@ -139,9 +148,13 @@ async fn send_with_retries(
     let idempotent = is_idempotent(request.method());
     let mut pending = request;
     let mut attempt: u32 = 1;
+    let throttle = &settings.throttle;
+    let mut retry_permit = None;
     loop {
+        // The client-wide pace (see `crate::throttle`); free until throttled.
+        let paced = throttle.ready_to_send(deadline).await;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        if !paced || remaining.is_zero() {
             return Err(error_carrying(DeadlineExceeded {
                 total: settings.timeouts.total,
             })
@@ -165,6 +178,9 @@ async fn send_with_retries(
         let sent_at = Instant::now();
         let result = http.execute(outgoing).await;
         let latency_ms = sent_at.elapsed().as_millis() as u64;
+        if let Ok(response) = &result {
+            throttle.record(sent_at, is_throttling(response.status().as_u16(), None));
+        }
 
         let delay = match &result {
             Ok(response) => {
@@ -192,8 +208,16 @@ async fn send_with_retries(
                 }
             }
         };
+        // A retry within the deadline also needs the retry quota's tokens.
+        let delay = delay.filter(|delay| {
+            next.is_some()
+                && Instant::now() + *delay < deadline
+                && throttle
+                    .retries
+                    .withdraw(&mut retry_permit, result.as_ref().err())
+        });
         match (delay, next) {
-            (Some(delay), Some(next)) if Instant::now() + delay < deadline => {
+            (Some(delay), Some(next)) => {
                 tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
                 drop(result);
                 tokio::time::sleep(delay).await;
@@ -201,6 +225,9 @@ async fn send_with_retries(
                 attempt += 1;
             }
             _ => {
+                if matches!(&result, Ok(response) if response.status().is_success()) {
+                    throttle.retries.succeeded(retry_permit);
+                }
                 return match result {
                     Ok(response) => Ok(finish(response, settings.max_response_bytes).await),
                     // The attempt ran into the call's deadline rather than

@@ -32,38 +32,75 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Demo(args) => demo::run(args, Mode::resolve(global.progress, Mode::Lines)).await,
         Command::Status(args) => {
             let ids = status::cluster_ids(global, args)?;
-            status::run(&context(global)?, &ids, args.concurrency.into()).await
+            with_context(global, async |ctx| {
+                status::run(ctx, &ids, args.concurrency.into()).await
+            })
+            .await
         }
         Command::Wait(args) => {
             let (cluster_id, options) = (one_cluster(global)?, wait::options(args)?);
-            wait::run(&context(global)?, cluster_id, &options).await
+            with_context(global, async |ctx| {
+                wait::run(ctx, cluster_id, &options).await
+            })
+            .await
         }
         Command::Sync(args) => {
             let (cluster_id, options) = (one_cluster(global)?, wait::options(&args.waiting)?);
-            sync::run(&context(global)?, cluster_id, args, &options).await
+            with_context(global, async |ctx| {
+                sync::run(ctx, cluster_id, args, &options).await
+            })
+            .await
         }
         Command::Users => {
             let cluster_id = one_cluster(global)?;
-            users::run(&context(global)?, cluster_id).await
+            with_context(global, async |ctx| users::run(ctx, cluster_id).await).await
         }
         Command::Cancel(args) => {
             let cluster_id = one_cluster(global)?;
-            cancel::run(&context(global)?, cluster_id, args).await
+            with_context(global, async |ctx| cancel::run(ctx, cluster_id, args).await).await
         }
         Command::Synced => {
             let cluster_id = one_cluster(global)?;
-            synced::run(&context(global)?, cluster_id).await
+            with_context(global, async |ctx| synced::run(ctx, cluster_id).await).await
         }
     }
 }
 
-/// The client and output settings of the global options.
-fn context(global: &GlobalArgs) -> Result<Ctx, Failure> {
-    Ok(Ctx {
+/// Runs `work` with the client and output settings of the global options,
+/// then says once on stderr if the gateway throttled the run.
+async fn with_context(
+    global: &GlobalArgs,
+    work: impl AsyncFnOnce(&Ctx) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let ctx = Ctx {
         client: crate::client::build(global)?,
         json: global.json,
         progress: Mode::resolve(global.progress, Mode::Quiet),
-    })
+    };
+    let outcome = work(&ctx).await;
+    let report = ctx.client.throttling();
+    if report.throttled > 0 {
+        eprintln!(
+            "{}",
+            throttling_note(report.throttled, report.answered_rate_since_throttled)
+        );
+    }
+    outcome
+}
+
+/// What a throttled run tells its user, once: how often the gateway refused
+/// and the rate of answers since it first did.
+fn throttling_note(refused: u64, rate: Option<f64>) -> String {
+    let refusals = match refused {
+        1 => "1 refusal".to_owned(),
+        n => format!("{n} refusals"),
+    };
+    match rate {
+        Some(rate) => {
+            format!("note: throttled by the gateway; slowed to ~{rate:.0} req/s ({refusals})")
+        }
+        None => format!("note: throttled by the gateway ({refusals})"),
+    }
 }
 
 /// The one valid `--cluster-id` of a single-cluster command.
@@ -77,5 +114,22 @@ fn one_cluster(global: &GlobalArgs) -> Result<&str, Failure> {
         _ => Err(Failure::Usage(
             "this command takes one --cluster-id (only `status` takes several)".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttling_note_gives_the_rate_and_the_refusals() {
+        assert_eq!(
+            throttling_note(34, Some(96.6)),
+            "note: throttled by the gateway; slowed to ~97 req/s (34 refusals)"
+        );
+        assert_eq!(
+            throttling_note(1, None),
+            "note: throttled by the gateway (1 refusal)"
+        );
     }
 }

@@ -1,0 +1,149 @@
+//! The client's shared pacing against the loopback server: the retry quota
+//! bounds the retries a failing service sees, and the adaptive rate limiter
+//! follows a throttling gateway.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use mrs_iam_sync::{Client, Credentials, RateLimit, RetryPolicy, RetryQuota};
+use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, Fault, FaultKind, Server};
+
+async fn server_with(config: Config) -> Server {
+    Server::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("server starts")
+}
+
+fn client(server: &Server, quota: RetryQuota) -> Client {
+    Client::builder()
+        .endpoint(server.base_url())
+        .credentials(Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID))
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+        })
+        .retry_quota(quota)
+        .build()
+        .expect("client builds")
+}
+
+/// `calls` calls of `is_synchronizing`, `concurrency` at a time, through
+/// clones of one client. Returns how many succeeded.
+async fn fan_out(client: &Client, calls: usize, concurrency: usize) -> usize {
+    let next = Arc::new(AtomicUsize::new(0));
+    let succeeded = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (client, next, succeeded) = (client.clone(), next.clone(), succeeded.clone());
+        workers.spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < calls {
+                if client.is_synchronizing("cid-1").await.is_ok() {
+                    succeeded.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while workers.join_next().await.is_some() {}
+    succeeded.load(Ordering::Relaxed)
+}
+
+fn always_503() -> Fault {
+    Fault::new(FaultKind::Status503).times(usize::MAX)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_service_sees_the_first_attempts_and_a_bounded_number_of_retries() {
+    let server = server_with(Config::default()).await;
+    server.inject(always_503());
+    let client = client(&server, RetryQuota::default());
+    assert_eq!(fan_out(&client, 1000, 32).await, 0);
+    // The documented bound: the first attempts plus capacity / retry cost
+    // (500 / 5) retries, however many calls there are.
+    assert_eq!(server.request_count(), 1000 + 100);
+    let report = client.throttling();
+    assert!(report.retries_refused >= 900, "{report:?}");
+    assert_eq!(report.throttled, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_quota_every_call_retries_to_its_limit() {
+    let server = server_with(Config::default()).await;
+    server.inject(always_503());
+    let client = client(&server, RetryQuota::unlimited());
+    assert_eq!(fan_out(&client, 300, 32).await, 0);
+    assert_eq!(server.request_count(), 300 * 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn successes_refill_the_quota() {
+    let server = server_with(Config::default()).await;
+    let client = client(&server, RetryQuota::default());
+    // Spend the quota, then let 50 calls succeed at once: 50 tokens, enough
+    // for 10 more retries.
+    server.inject(always_503());
+    fan_out(&client, 200, 8).await;
+    server.clear_faults();
+    assert_eq!(fan_out(&client, 50, 8).await, 50);
+    server.clear_requests();
+    server.inject(always_503());
+    fan_out(&client, 100, 8).await;
+    assert_eq!(server.request_count(), 100 + 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clones_share_the_limiter_and_a_throttled_client_paces_itself() {
+    let server = server_with(Config {
+        rate_limit: Some(40.0),
+        ..Config::default()
+    })
+    .await;
+    let client = client(&server, RetryQuota::default());
+    let clone = client.clone();
+    assert_eq!(fan_out(&clone, 120, 16).await, 120);
+    let report = client.throttling();
+    assert!(report.throttled > 0, "{report:?}");
+    let rate = report.rate.expect("pacing after a throttle");
+    assert!(rate > 10.0 && rate < 80.0, "{rate}");
+    let refusals = server
+        .requests()
+        .iter()
+        .filter(|request| request.status == Some(429))
+        .count() as u64;
+    assert_eq!(report.throttled, refusals);
+    assert!(refusals <= 30, "{refusals}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_limiter_off_a_throttled_client_does_not_pace() {
+    let server = server_with(Config {
+        rate_limit: Some(40.0),
+        ..Config::default()
+    })
+    .await;
+    let client = Client::builder()
+        .endpoint(server.base_url())
+        .credentials(Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID))
+        .rate_limit(RateLimit::off())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    fan_out(&client, 80, 16).await;
+    let report = client.throttling();
+    assert!(report.throttled >= 30, "{report:?}");
+    assert_eq!(report.rate, None);
+}
+
+#[test]
+fn a_bad_max_rate_is_refused_naming_the_setting() {
+    for rate in [0.0, -5.0, f64::NAN, f64::INFINITY] {
+        let err = Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .anonymous()
+            .max_rate(rate)
+            .build()
+            .expect_err("refused");
+        assert!(err.to_string().contains("max_rate"), "{err}");
+    }
+}
