@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue, Method, Uri};
-use hwcloud_auth::{Secret, canonical_request, sign, string_to_sign};
+use hwcloud_auth::{Secret, SigningAlgorithm, canonical_request, sign, sign_with, string_to_sign};
 use sha2::Sha256;
 
 const AK: &str = "QTWAOYTTINDUT2QVKYUC";
@@ -96,6 +96,38 @@ fn bench(c: &mut Criterion) {
                     .expect("any key length");
                 mac.update(black_box(sts.as_bytes()));
                 black_box(mac.finalize().into_bytes())
+            })
+        });
+    }
+    // Each algorithm re-signing the GET (derived keys are cached after the first call;
+    // the asymmetric two only with their features, e.g. `--all-features`).
+    let (uri, headers) = request("application/json", "/iam-sync");
+    for algorithm in SigningAlgorithm::ALL.into_iter().filter(|a| a.is_enabled()) {
+        let mut signed = headers.clone();
+        sign_with(
+            algorithm,
+            &Method::GET,
+            &uri,
+            &mut signed,
+            b"",
+            AK,
+            &sk,
+            UNIX_EPOCH,
+        )
+        .expect("signs");
+        group.bench_function(format!("algorithm_{algorithm}"), |b| {
+            b.iter(|| {
+                sign_with(
+                    algorithm,
+                    &Method::GET,
+                    &uri,
+                    black_box(&mut signed),
+                    b"",
+                    AK,
+                    &sk,
+                    UNIX_EPOCH,
+                )
+                .expect("signs")
             })
         });
     }

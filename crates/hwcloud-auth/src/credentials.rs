@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use zeroize::Zeroizing;
 
 use crate::secret::Secret;
-use crate::signer::{SignError, sign};
+use crate::signer::{SignError, SigningAlgorithm, sign_with};
 
 /// Environment variable holding the access key (AK).
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -160,11 +160,25 @@ impl Credentials {
         body: &[u8],
         now: SystemTime,
     ) -> Result<(), SignError> {
+        self.authorize_with(SigningAlgorithm::default(), method, uri, headers, body, now)
+    }
+
+    /// [`authorize`](Self::authorize), signing AK/SK requests with `algorithm` (an IAM
+    /// token ignores it).
+    pub fn authorize_with(
+        &self,
+        algorithm: SigningAlgorithm,
+        method: &Method,
+        uri: &Uri,
+        headers: &mut HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), SignError> {
         match self {
             Credentials::Permanent { ak, sk, .. } => {
                 precheck(ak, sk)?;
                 self.insert_project_id(headers)?;
-                sign(method, uri, headers, body, ak, sk, now)
+                sign_with(algorithm, method, uri, headers, body, ak, sk, now)
             }
             Credentials::Temporary {
                 ak,
@@ -176,7 +190,7 @@ impl Credentials {
                 let token = sensitive_value(security_token.expose(), HEADER_SECURITY_TOKEN)?;
                 headers.insert(HeaderName::from_static(HEADER_SECURITY_TOKEN), token);
                 self.insert_project_id(headers)?;
-                sign(method, uri, headers, body, ak, sk, now)
+                sign_with(algorithm, method, uri, headers, body, ak, sk, now)
             }
             Credentials::Token { token, .. } => {
                 let token = sensitive_value(token.expose(), HEADER_AUTH_TOKEN)?;

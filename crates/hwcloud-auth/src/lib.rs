@@ -1,5 +1,6 @@
-//! Huawei Cloud API authentication for the MRS client: `SDK-HMAC-SHA256` request signing
-//! byte-identical with the official SDK, credentials and their provider chain, and the
+//! Huawei Cloud API authentication for the MRS client: request signing byte-identical with
+//! the official SDK (`SDK-HMAC-SHA256` by default; `SDK-HMAC-SM3`, `SDK-ECDSA-P256-SHA256`
+//! and `SDK-SM2-SM3` with [`sign_with`]), credentials and their provider chain, and the
 //! MRS region → endpoint table.
 //!
 //! The generated client calls [`Credentials::authorize`] on every attempt of every request
@@ -84,7 +85,10 @@ pub use region::{
     EndpointError, REGIONS, Region, normalize_endpoint, region_override_var, resolve_endpoint,
 };
 pub use secret::Secret;
-pub use signer::{SignError, canonical_request, format_sdk_date, sign, string_to_sign};
+pub use signer::{
+    SignError, SigningAlgorithm, UnknownSigningAlgorithm, canonical_request, format_sdk_date, sign,
+    sign_with, string_to_sign,
+};
 
 /// The `http` crate this API is written against.
 pub use http;

@@ -7,6 +7,9 @@ use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
 use zeroize::Zeroize;
 
+#[cfg(any(feature = "ecdsa-p256-sha256", feature = "sm2-sm3"))]
+use crate::signer::Cached;
+
 /// A secret string: a secret access key (SK), a security token or an IAM token.
 ///
 /// `Debug` and `Display` print `***`, never the value; the only way to read it is
@@ -25,7 +28,14 @@ pub struct Secret {
     value: String,
     /// HMAC-SHA256 keyed with the value (inner and outer pads already hashed), made on
     /// first use so signing with the same key skips two SHA-256 blocks; wiped on drop.
-    hmac: OnceLock<Option<Hmac<Sha256>>>,
+    /// (Boxed, like the derived keys: a `Secret` that never signs stays small.)
+    hmac: OnceLock<Option<Box<Hmac<Sha256>>>>,
+    /// The SDK-ECDSA-P256-SHA256 private key derived from this SK and its AK.
+    #[cfg(feature = "ecdsa-p256-sha256")]
+    p256: Cached<p256::ecdsa::SigningKey>,
+    /// The SDK-SM2-SM3 private key derived from this SK and its AK.
+    #[cfg(feature = "sm2-sm3")]
+    sm2: Cached<sm2::dsa::SigningKey>,
 }
 
 impl Secret {
@@ -34,6 +44,10 @@ impl Secret {
         Secret {
             value: value.into(),
             hmac: OnceLock::new(),
+            #[cfg(feature = "ecdsa-p256-sha256")]
+            p256: Cached::default(),
+            #[cfg(feature = "sm2-sm3")]
+            sm2: Cached::default(),
         }
     }
 
@@ -51,8 +65,25 @@ impl Secret {
     /// of any length).
     pub(crate) fn hmac_sha256(&self) -> Option<Hmac<Sha256>> {
         self.hmac
-            .get_or_init(|| <Hmac<Sha256> as KeyInit>::new_from_slice(self.value.as_bytes()).ok())
-            .clone()
+            .get_or_init(|| {
+                <Hmac<Sha256> as KeyInit>::new_from_slice(self.value.as_bytes())
+                    .ok()
+                    .map(Box::new)
+            })
+            .as_deref()
+            .cloned()
+    }
+
+    /// The cached SDK-ECDSA-P256-SHA256 key.
+    #[cfg(feature = "ecdsa-p256-sha256")]
+    pub(crate) fn p256_key(&self) -> &Cached<p256::ecdsa::SigningKey> {
+        &self.p256
+    }
+
+    /// The cached SDK-SM2-SM3 key.
+    #[cfg(feature = "sm2-sm3")]
+    pub(crate) fn sm2_key(&self) -> &Cached<sm2::dsa::SigningKey> {
+        &self.sm2
     }
 }
 

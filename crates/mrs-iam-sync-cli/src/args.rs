@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use mrs_iam_sync::SigningAlgorithm;
 
 use crate::{duration, exit};
 
@@ -51,6 +52,11 @@ pub struct GlobalArgs {
     /// itself when the gateway throttles it.
     #[arg(long, global = true, value_name = "N", value_parser = parse_rate)]
     pub max_rate: Option<f64>,
+    /// How AK/SK requests are signed: hmac-sha256, hmac-sm3, ecdsa-p256-sha256
+    /// or sm2-sm3 (an IAM token ignores it).
+    #[arg(long, global = true, value_name = "ALGORITHM", default_value = "hmac-sha256",
+          value_parser = str::parse::<SigningAlgorithm>)]
+    pub signing_algorithm: SigningAlgorithm,
     /// Print one JSON object per line instead of text.
     #[arg(long, global = true)]
     pub json: bool,

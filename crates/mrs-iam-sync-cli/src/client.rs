@@ -17,7 +17,9 @@ const PROJECT_ID_ENV: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 pub fn build(global: &GlobalArgs) -> Result<Client, Failure> {
     let environment = Environment::process();
     let non_empty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
-    let mut builder = Client::builder().environment(environment.clone());
+    let mut builder = Client::builder()
+        .environment(environment.clone())
+        .signing_algorithm(global.signing_algorithm);
     builder = match (&global.endpoint, non_empty(global.region.clone())) {
         (Some(endpoint), _) => builder.endpoint(endpoint),
         (None, Some(region)) => builder.region(region),

@@ -27,6 +27,72 @@ fn bad_flags_exit_2() {
 }
 
 #[test]
+fn every_signing_algorithm_is_accepted_by_the_gateway() {
+    let server = TestServer::start();
+    for algorithm in ["hmac-sha256", "hmac-sm3", "ecdsa-p256-sha256", "sm2-sm3"] {
+        let run = server
+            .cli()
+            .args([
+                "synced",
+                "--cluster-id",
+                "cid-1",
+                "--signing-algorithm",
+                algorithm,
+            ])
+            .run();
+        run.expect_code(0);
+    }
+    let mut names: Vec<String> = server
+        .server()
+        .requests()
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+                .and_then(|(_, v)| v.split(' ').next().map(str::to_owned))
+        })
+        .collect();
+    names.dedup();
+    assert_eq!(
+        names,
+        [
+            "SDK-HMAC-SHA256",
+            "SDK-HMAC-SM3",
+            "SDK-ECDSA-P256-SHA256",
+            "SDK-SM2-SM3"
+        ]
+    );
+    // A token ignores the setting.
+    server
+        .cli()
+        .args([
+            "synced",
+            "--cluster-id",
+            "cid-1",
+            "--signing-algorithm",
+            "sm2-sm3",
+        ])
+        .args(["--token", DEMO_TOKEN])
+        .run()
+        .expect_code(0);
+}
+
+#[test]
+fn an_unknown_signing_algorithm_is_a_usage_error() {
+    let run = Cli::new()
+        .args(["synced", "--signing-algorithm", "hmac-md5"])
+        .run()
+        .expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "unknown signing algorithm \"hmac-md5\": expected one of hmac-sha256, hmac-sm3, ecdsa-p256-sha256, sm2-sm3"
+        ),
+        "{run:#?}"
+    );
+}
+
+#[test]
 fn an_invalid_id_exits_2_without_a_request() {
     let server = TestServer::start();
     for command in ["users", "synced", "wait"] {

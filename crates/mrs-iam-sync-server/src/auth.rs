@@ -1,5 +1,6 @@
-//! Gateway-style authentication: an independent SDK-HMAC-SHA256 verifier and
-//! `X-Auth-Token` checking.
+//! Gateway-style authentication: an independent verifier of the official SDK's four
+//! signing algorithms (SDK-HMAC-SHA256, SDK-HMAC-SM3, SDK-ECDSA-P256-SHA256,
+//! SDK-SM2-SM3; see [`Algorithm`]) and `X-Auth-Token` checking.
 //!
 //! This module deliberately shares no code with the workspace's signing crate:
 //! the server is the second opinion that catches a signer bug, so it must not
@@ -22,6 +23,10 @@
 //! 5. String to sign: `SDK-HMAC-SHA256\n<X-Sdk-Date>\n<hex sha256(canonical)>`.
 //! 6. Signature: lower-case hex HMAC-SHA256 keyed with the SK's bytes, compared
 //!    in constant time.
+//!
+//! The other algorithms change the hash (SM3, with `X-Sdk-Content-Sm3` for the
+//! payload hash) and the signature (HMAC-SM3; ECDSA-P256 or SM2 by a private key
+//! derived from AK/SK, hex DER): see [`Algorithm`].
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -34,7 +39,11 @@ use sha2::{Digest, Sha256};
 
 use crate::AccessKey;
 
-/// The signing algorithm name, first word of the `Authorization` header.
+mod algorithms;
+
+pub use algorithms::Algorithm;
+
+/// The default signing algorithm's name, first word of the `Authorization` header.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// Hex SHA-256 of the empty string: the payload hash of a request without a body.
@@ -82,7 +91,12 @@ impl fmt::Display for AuthError {
                 write!(f, "malformed Authorization header: {why}")
             }
             AuthError::UnsupportedAlgorithm => {
-                write!(f, "unsupported signing algorithm, expected {ALGORITHM}")
+                let names: Vec<&str> = Algorithm::ALL.map(Algorithm::name).into();
+                write!(
+                    f,
+                    "unsupported signing algorithm, expected one of {}",
+                    names.join(", ")
+                )
             }
             AuthError::UnknownAccessKey => f.write_str("the access key (AK) does not exist"),
             AuthError::MissingDate => f.write_str("the X-Sdk-Date header is missing"),
@@ -105,9 +119,11 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-/// The three fields of an `SDK-HMAC-SHA256` `Authorization` header.
+/// The algorithm and three fields of an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedAuthorization {
+    /// The algorithm it names.
+    pub algorithm: Algorithm,
     /// The access key (`Access=`).
     pub access: String,
     /// The signed header names (`SignedHeaders=`), as sent, in order.
@@ -116,15 +132,13 @@ pub struct ParsedAuthorization {
     pub signature: String,
 }
 
-/// Parse `SDK-HMAC-SHA256 Access=<ak>, SignedHeaders=<a;b;c>, Signature=<hex>`.
+/// Parse `<algorithm> Access=<ak>, SignedHeaders=<a;b;c>, Signature=<hex>`.
 pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, AuthError> {
     let value = value.trim();
     let (algorithm, rest) = value.split_once(' ').ok_or_else(|| {
         AuthError::MalformedAuthorization("expected '<algorithm> <fields>'".into())
     })?;
-    if algorithm != ALGORITHM {
-        return Err(AuthError::UnsupportedAlgorithm);
-    }
+    let algorithm = Algorithm::from_name(algorithm).ok_or(AuthError::UnsupportedAlgorithm)?;
     let (mut access, mut signed, mut signature) = (None, None, None);
     for field in rest.split(',') {
         let field = field.trim();
@@ -168,6 +182,7 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, AuthError
         ));
     }
     Ok(ParsedAuthorization {
+        algorithm,
         access,
         signed_headers,
         signature,
@@ -311,9 +326,19 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// `SDK-HMAC-SHA256\n<date>\n<hex sha256(canonical_request)>`.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
+    string_to_sign_with(Algorithm::HmacSha256, sdk_date, canonical_request)
+}
+
+/// `<algorithm name>\n<date>\n<hex digest(canonical_request)>`.
+pub fn string_to_sign_with(
+    algorithm: Algorithm,
+    sdk_date: &str,
+    canonical_request: &str,
+) -> String {
     format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        sha256_hex(canonical_request.as_bytes())
+        "{}\n{sdk_date}\n{}",
+        algorithm.name(),
+        algorithm.hex_digest(canonical_request.as_bytes())
     )
 }
 
@@ -389,8 +414,8 @@ pub enum Principal {
     Token,
 }
 
-/// Verify an SDK-HMAC-SHA256 signed request against `keys`, with `now` as the
-/// server's clock. Returns the access key that signed it.
+/// Verify a signed request (any of the four algorithms) against `keys`, with
+/// `now` as the server's clock. Returns the access key that signed it.
 pub fn verify_signature(
     req: &RawRequest<'_>,
     keys: &[AccessKey],
@@ -412,15 +437,15 @@ pub fn verify_signature(
     if skew > max_skew {
         return Err(AuthError::ClockSkew { max: max_skew });
     }
+    let algorithm = parsed.algorithm;
     let mut hashes = Vec::with_capacity(2);
-    let content_sha = header_value(req.headers, "x-sdk-content-sha256");
+    let content_hash = header_value(req.headers, algorithm.content_hash_header());
     if req.body.is_empty() {
-        hashes.push(EMPTY_PAYLOAD_HASH.to_owned());
-        hashes.extend(content_sha);
+        hashes.push(algorithm.hex_digest(b""));
+        hashes.extend(content_hash);
     } else {
-        hashes.push(content_sha.unwrap_or_else(|| sha256_hex(req.body)));
+        hashes.push(content_hash.unwrap_or_else(|| algorithm.hex_digest(req.body)));
     }
-    let given = parsed.signature.to_ascii_lowercase();
     let mut ok = false;
     for hash in &hashes {
         let canonical = canonical_request(
@@ -431,8 +456,8 @@ pub fn verify_signature(
             &parsed.signed_headers,
             hash,
         )?;
-        let expected = signature(&key.sk, &string_to_sign(&date, &canonical));
-        ok |= constant_time_eq(expected.as_bytes(), given.as_bytes());
+        let to_sign = string_to_sign_with(algorithm, &date, &canonical);
+        ok |= algorithm.verify(&key.ak, &key.sk, &to_sign, &parsed.signature);
     }
     if ok {
         Ok(key.ak.clone())

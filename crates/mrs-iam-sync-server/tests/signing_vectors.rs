@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mrs_iam_sync_server::AccessKey;
-use mrs_iam_sync_server::auth::{self, RawRequest};
+use mrs_iam_sync_server::auth::{self, Algorithm, AuthError, RawRequest};
 use serde_json::Value;
 
 const SKEW: Duration = Duration::from_secs(900);
@@ -87,6 +87,55 @@ fn split_url(url: &str) -> (String, String, Option<String>) {
     (authority.to_owned(), path, query)
 }
 
+/// The request's headers as sent, without `Authorization`: the vector's, plus
+/// those the signer added (host from the URL unless given; other added headers
+/// with the value the canonical request shows).
+fn sent_headers(v: &Value, name: &str, authority: &str) -> Vec<(String, String)> {
+    let expected = &v["expected"];
+    let canonical_expected = str_of(expected, "canonical_request", name);
+    let mut headers: Vec<(String, String)> = v["headers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("vector {name}: headers"))
+        .iter()
+        .map(|h| {
+            (
+                h[0].as_str().unwrap().to_owned(),
+                h[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let has = |hs: &[(String, String)], n: &str| hs.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
+    let added: Vec<String> = expected["added_headers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for name_added in &added {
+        if name_added == "authorization" || has(&headers, name_added) {
+            continue;
+        }
+        let value = if name_added == "host" {
+            authority.to_owned()
+        } else {
+            canonical_expected
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{name_added}:")))
+                .unwrap_or_else(|| {
+                    panic!("vector {name}: added header {name_added} not in the canonical request")
+                })
+                .to_owned()
+        };
+        headers.push((name_added.clone(), value));
+    }
+    if !has(&headers, "host") {
+        headers.push(("host".into(), authority.to_owned()));
+    }
+    headers
+}
+
 fn str_of<'a>(v: &'a Value, key: &str, name: &str) -> &'a str {
     v[key]
         .as_str()
@@ -113,52 +162,7 @@ fn workspace_signing_vectors() {
         let canonical_expected = str_of(expected, "canonical_request", name);
         let authorization = str_of(expected, "authorization", name);
 
-        // The request as sent: the vector's headers, plus those the signer
-        // added (host from the URL unless given; other added headers with the
-        // value the canonical request shows), plus the expected Authorization.
-        let mut headers: Vec<(String, String)> = v["headers"]
-            .as_array()
-            .unwrap_or_else(|| panic!("vector {name}: headers"))
-            .iter()
-            .map(|h| {
-                (
-                    h[0].as_str().unwrap().to_owned(),
-                    h[1].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        let has =
-            |hs: &[(String, String)], n: &str| hs.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
-        let added: Vec<String> = expected["added_headers"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for name_added in &added {
-            if name_added == "authorization" || has(&headers, name_added) {
-                continue;
-            }
-            let value = if name_added == "host" {
-                authority.clone()
-            } else {
-                canonical_expected
-                    .lines()
-                    .find_map(|l| l.strip_prefix(&format!("{name_added}:")))
-                    .unwrap_or_else(|| {
-                        panic!(
-                            "vector {name}: added header {name_added} not in the canonical request"
-                        )
-                    })
-                    .to_owned()
-            };
-            headers.push((name_added.clone(), value));
-        }
-        if !has(&headers, "host") {
-            headers.push(("host".into(), authority.clone()));
-        }
+        let mut headers = sent_headers(v, name, &authority);
         headers.push(("Authorization".into(), authorization.to_owned()));
         let body = v["body"].as_str().unwrap_or("").as_bytes().to_vec();
         let req = RawRequest {
@@ -225,4 +229,164 @@ fn workspace_signing_vectors() {
     }
     assert_eq!(checked, vectors.len());
     println!("checked {checked} signing vectors from {}", file.display());
+}
+
+/// Verifies the vector's request with `authorization` at the vector's date.
+fn verify_vector(v: &Value, authorization: &str, keys: &[AccessKey]) -> Result<String, AuthError> {
+    let name = str_of(v, "name", "?");
+    let (authority, path, query) = split_url(str_of(v, "url", name));
+    let mut headers = sent_headers(v, name, &authority);
+    headers.push(("Authorization".into(), authorization.to_owned()));
+    let date = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-sdk-date"))
+        .map(|(_, d)| d.clone())
+        .unwrap();
+    let body = v["body"].as_str().unwrap_or("").as_bytes().to_vec();
+    let req = RawRequest {
+        method: str_of(v, "method", name),
+        path: &path,
+        query: query.as_deref(),
+        headers: &headers,
+        body: &body,
+    };
+    auth::verify_signature(&req, keys, auth::parse_sdk_date(&date).unwrap(), SKEW)
+}
+
+fn algorithm_vectors() -> Value {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../hwcloud-auth/tests/data/algorithm-vectors.json");
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    serde_json::from_str(&text).expect("algorithm-vectors.json parses")
+}
+
+/// The official HMAC-SM3 signatures of every request, and the official ECDSA-P256 and
+/// SM2 signatures of the MRS requests, verify; tampered ones and wrong keys don't.
+#[test]
+fn official_signatures_of_every_algorithm() {
+    let vectors = algorithm_vectors();
+    let mut checked = 0;
+    for (set, tampered_per_vector) in [("hmac_sm3", 0), ("asymmetric", 3)] {
+        for v in vectors[set].as_array().unwrap() {
+            let name = str_of(v, "name", "?");
+            let expected = &v["expected"];
+            let authorization = str_of(expected, "authorization", name);
+            let (ak, sk) = (str_of(v, "ak", name), str_of(v, "sk", name));
+            let keys = [AccessKey::new(ak, sk)];
+            assert_eq!(
+                verify_vector(v, authorization, &keys).as_deref(),
+                Ok(ak),
+                "{name}"
+            );
+            let wrong = [AccessKey::new(ak, format!("{sk}x"))];
+            assert_eq!(
+                verify_vector(v, authorization, &wrong),
+                Err(AuthError::SignatureMismatch),
+                "{name}"
+            );
+            let tampered = expected["tampered_signatures"]
+                .as_array()
+                .map_or(&[][..], Vec::as_slice);
+            assert_eq!(tampered.len(), tampered_per_vector, "{name}");
+            for bad in tampered {
+                let (head, _) = authorization.rsplit_once("Signature=").unwrap();
+                let forged = format!("{head}Signature={}", bad.as_str().unwrap());
+                assert_eq!(
+                    verify_vector(v, &forged, &keys),
+                    Err(AuthError::SignatureMismatch),
+                    "{name}: {forged}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 68 + 32);
+}
+
+/// The server derives the official private keys from AK/SK on its own.
+#[test]
+fn derived_private_keys() {
+    let vectors = algorithm_vectors();
+    for pair in vectors["derived_keys"].as_array().unwrap() {
+        let (ak, sk) = (str_of(pair, "ak", "?"), str_of(pair, "sk", "?"));
+        for (algorithm, field) in [
+            (Algorithm::EcdsaP256Sha256, "ecdsa_p256_sha256"),
+            (Algorithm::Sm2Sm3, "sm2_sm3"),
+        ] {
+            let key = algorithm.derive_private_key(ak, sk).map(hex::encode);
+            assert_eq!(
+                key.as_deref(),
+                Some(str_of(pair, field, ak)),
+                "{ak} {field}"
+            );
+        }
+    }
+}
+
+/// Signatures of the workspace's signer, every algorithm, every MRS request:
+/// accepted; with one bit flipped, refused.
+#[test]
+fn the_workspace_signer_is_accepted_for_every_algorithm() {
+    use hwcloud_auth::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+    use hwcloud_auth::{Credentials, SigningAlgorithm};
+
+    let vectors = algorithm_vectors();
+    let mut checked = 0;
+    for v in vectors["hmac_sm3"].as_array().unwrap() {
+        let name = str_of(v, "name", "?");
+        if !name.starts_with("mrs-") {
+            continue;
+        }
+        for algorithm in SigningAlgorithm::ALL {
+            let mut headers = HeaderMap::new();
+            for pair in v["headers"].as_array().unwrap() {
+                headers.insert(
+                    HeaderName::from_bytes(pair[0].as_str().unwrap().as_bytes()).unwrap(),
+                    HeaderValue::from_str(pair[1].as_str().unwrap()).unwrap(),
+                );
+            }
+            let (ak, sk) = (str_of(v, "ak", name), str_of(v, "sk", name));
+            let mut creds = match v.get("security_token").and_then(Value::as_str) {
+                Some(token) => Credentials::temporary(ak, sk, token),
+                None => Credentials::permanent(ak, sk),
+            };
+            if let Some(project_id) = v.get("project_id").and_then(Value::as_str) {
+                creds = creds.with_project_id(project_id);
+            }
+            let uri: Uri = str_of(v, "url", name).parse().unwrap();
+            let method = Method::from_bytes(str_of(v, "method", name).as_bytes()).unwrap();
+            creds
+                .authorize_with(
+                    algorithm,
+                    &method,
+                    &uri,
+                    &mut headers,
+                    str_of(v, "body", name).as_bytes(),
+                    std::time::UNIX_EPOCH,
+                )
+                .unwrap();
+            let authorization = headers["authorization"].to_str().unwrap();
+            assert!(
+                authorization.starts_with(algorithm.name()),
+                "{authorization}"
+            );
+            let keys = [AccessKey::new(ak, sk)];
+            assert_eq!(
+                verify_vector(v, authorization, &keys).as_deref(),
+                Ok(ak),
+                "{name} {algorithm}"
+            );
+            let mut flipped = authorization.to_owned();
+            let last = flipped.pop().unwrap();
+            flipped.push(if last == '0' { '1' } else { '0' });
+            assert_eq!(
+                verify_vector(v, &flipped, &keys),
+                Err(AuthError::SignatureMismatch),
+                "{name} {algorithm}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 16 * 4);
 }

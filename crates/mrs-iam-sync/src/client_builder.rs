@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hwcloud_auth::{Clock, CredentialSource, Credentials, Environment};
+use hwcloud_auth::{Clock, CredentialSource, Credentials, Environment, SigningAlgorithm};
 
 use crate::error::{ConfigError, Error};
 use crate::retry::{RetryPolicy, Timeouts};
@@ -59,6 +59,7 @@ pub struct ClientBuilder {
     retry_quota: RetryQuota,
     max_response_bytes: usize,
     clock: Option<Arc<dyn Clock>>,
+    signing_algorithm: SigningAlgorithm,
     environment: Option<Environment>,
     http_client: Option<reqwest::Client>,
 }
@@ -76,6 +77,7 @@ impl Default for ClientBuilder {
             retry_quota: RetryQuota::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: None,
+            signing_algorithm: SigningAlgorithm::default(),
             environment: None,
             http_client: None,
         }
@@ -213,6 +215,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How AK/SK requests are signed (default: [`SigningAlgorithm::HmacSha256`]); IAM
+    /// tokens ignore it. `EcdsaP256Sha256` and `Sm2Sm3` need this crate's features of
+    /// the same names: without them [`build`](Self::build) fails.
+    pub fn signing_algorithm(mut self, algorithm: SigningAlgorithm) -> Self {
+        self.signing_algorithm = algorithm;
+        self
+    }
+
     /// The environment to read credentials and endpoint overrides from
     /// (default: the process's).
     pub fn environment(mut self, environment: Environment) -> Self {
@@ -287,6 +297,15 @@ impl ClientBuilder {
         if let Some(problem) = self.rate_limit.problem() {
             return Err(ConfigError::Invalid(problem.into()).into());
         }
+        if let Some(feature) = self.signing_algorithm.feature()
+            && !self.signing_algorithm.is_enabled()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "signing algorithm {} needs the `{feature}` feature of mrs-iam-sync",
+                self.signing_algorithm
+            ))
+            .into());
+        }
 
         let runtime = Runtime::new(Settings {
             credentials,
@@ -294,6 +313,7 @@ impl ClientBuilder {
             clock: self
                 .clock
                 .unwrap_or_else(|| Arc::new(hwcloud_auth::SystemClock)),
+            signing_algorithm: self.signing_algorithm,
             retry: self.retry,
             timeouts: self.timeouts.clone(),
             max_response_bytes: self.max_response_bytes,

@@ -90,7 +90,7 @@ pub use error::{ConfigError, Error, OneLine, ServiceError, TransportKind};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
 pub use hwcloud_auth::{
     Clock, CredentialSource, Credentials, CredentialsError, EndpointError, Environment, FixedClock,
-    SystemClock,
+    SigningAlgorithm, SystemClock, UnknownSigningAlgorithm,
 };
 pub use retry::{RetryPolicy, Timeouts};
 pub use runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime};

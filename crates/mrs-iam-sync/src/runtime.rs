@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hwcloud_auth::{Clock, Credentials, SystemClock};
+use hwcloud_auth::{Clock, Credentials, SigningAlgorithm, SystemClock};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use tokio::time::Instant;
@@ -42,6 +42,7 @@ pub(crate) struct Settings {
     pub(crate) credentials: Option<Credentials>,
     pub(crate) project_id: Option<types::ProjectId>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) signing_algorithm: SigningAlgorithm,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) max_response_bytes: usize,
@@ -55,6 +56,7 @@ impl Default for Settings {
             credentials: None,
             project_id: None,
             clock: Arc::new(SystemClock),
+            signing_algorithm: SigningAlgorithm::default(),
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -276,7 +278,8 @@ fn authorize(
         .body()
         .and_then(reqwest::Body::as_bytes)
         .unwrap_or_default();
-    let signed = credentials.authorize(
+    let signed = credentials.authorize_with(
+        settings.signing_algorithm,
         request.method(),
         &uri,
         &mut headers,

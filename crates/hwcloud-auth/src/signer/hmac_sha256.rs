@@ -1,7 +1,7 @@
 //! `SDK-HMAC-SHA256`: the signature is the hex HMAC-SHA256 of the string to sign, keyed
 //! with the secret key's bytes. The default algorithm.
 
-use hmac::Mac;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest as _, Sha256};
 
 use super::SignError;
@@ -16,6 +16,15 @@ pub(crate) const DIGEST: Digest = Digest {
     content_header: super::HEADER_CONTENT_SHA256,
     hex: |data| hex::encode(Sha256::digest(data)),
 };
+
+/// HMAC-SHA256 of `data` keyed with `key` (the key derivation of ECDSA-P256).
+#[cfg_attr(not(feature = "ecdsa-p256-sha256"), allow(dead_code))]
+pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
 
 /// The hex HMAC-SHA256 of `string_to_sign` keyed with `sk` (whose keyed state is cached).
 pub(crate) fn signature(sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {

@@ -64,10 +64,21 @@ use http::{HeaderMap, Method, Uri};
 
 use crate::secret::Secret;
 
+mod algorithm;
 mod canonical;
+#[cfg(any(feature = "ecdsa-p256-sha256", feature = "sm2-sm3"))]
+mod derived_key;
+#[cfg(feature = "ecdsa-p256-sha256")]
+mod ecdsa_p256_sha256;
 mod hmac_sha256;
+mod hmac_sm3;
 mod sdk_date;
+#[cfg(feature = "sm2-sm3")]
+mod sm2_sm3;
 
+pub use algorithm::{SigningAlgorithm, UnknownSigningAlgorithm};
+#[cfg(any(feature = "ecdsa-p256-sha256", feature = "sm2-sm3"))]
+pub(crate) use derived_key::Cached;
 pub use sdk_date::format_sdk_date;
 
 /// The default signing algorithm's name, first word of the `Authorization` header.
@@ -119,6 +130,19 @@ pub enum SignError {
         /// The header that could not be set.
         name: &'static str,
     },
+    /// The algorithm needs a cargo feature this build of `hwcloud-auth` lacks.
+    AlgorithmNotEnabled {
+        /// The algorithm's name (`SDK-SM2-SM3`).
+        algorithm: &'static str,
+        /// The feature that enables it (`sm2-sm3`).
+        feature: &'static str,
+    },
+    /// No private key could be derived from the AK/SK (the official key derivation
+    /// found no candidate below the curve order in 255 tries: practically never).
+    KeyDerivation {
+        /// The algorithm's name.
+        algorithm: &'static str,
+    },
 }
 
 impl fmt::Display for SignError {
@@ -151,6 +175,14 @@ impl fmt::Display for SignError {
             SignError::InvalidHeaderValue { name } => write!(
                 f,
                 "cannot authorize the request: the value for header `{name}` contains characters not allowed in an HTTP header"
+            ),
+            SignError::AlgorithmNotEnabled { algorithm, feature } => write!(
+                f,
+                "cannot sign the request: {algorithm} needs the `{feature}` feature of hwcloud-auth"
+            ),
+            SignError::KeyDerivation { algorithm } => write!(
+                f,
+                "cannot sign the request: no {algorithm} private key can be derived from this AK/SK"
             ),
         }
     }
@@ -195,23 +227,77 @@ pub fn sign(
     sk: &Secret,
     now: SystemTime,
 ) -> Result<(), SignError> {
+    sign_with(
+        SigningAlgorithm::HmacSha256,
+        method,
+        uri,
+        headers,
+        body,
+        ak,
+        sk,
+        now,
+    )
+}
+
+/// [`sign`] with any [`SigningAlgorithm`]: the same canonical request, the algorithm's
+/// hash (SM3 for the SM algorithms, whose payload-hash header is `X-Sdk-Content-Sm3`)
+/// and its signature. The ECDSA and SM2 private keys are derived from AK/SK on first use
+/// and cached with `sk`.
+///
+/// ```
+/// use hwcloud_auth::{Secret, SigningAlgorithm, sign_with};
+/// use http::{HeaderMap, HeaderValue, Method, Uri};
+///
+/// let uri: Uri = "https://mrs.cn-north-4.myhuaweicloud.com/v2/proj123/clusters/cid-1/iam-sync".parse()?;
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-sdk-date", HeaderValue::from_static("20240102T030405Z"));
+/// let sk = Secret::new("SKEXAMPLE");
+/// sign_with(SigningAlgorithm::HmacSm3, &Method::GET, &uri, &mut headers, b"", "AKEXAMPLE", &sk, std::time::SystemTime::now())?;
+/// assert!(headers["authorization"].to_str()?.starts_with("SDK-HMAC-SM3 Access=AKEXAMPLE, SignedHeaders=host;x-sdk-date, Signature="));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[allow(clippy::too_many_arguments)] // `sign`'s arguments and the algorithm
+pub fn sign_with(
+    algorithm: SigningAlgorithm,
+    method: &Method,
+    uri: &Uri,
+    headers: &mut HeaderMap,
+    body: &[u8],
+    ak: &str,
+    sk: &Secret,
+    now: SystemTime,
+) -> Result<(), SignError> {
     if ak.is_empty() {
         return Err(SignError::MissingAccessKey);
     }
     if sk.is_empty() {
         return Err(SignError::MissingSecretKey);
     }
-    canonical::authorize(
-        method,
-        uri,
-        headers,
-        body,
-        ak,
-        now,
-        hmac_sha256::NAME,
-        &hmac_sha256::DIGEST,
-        |string_to_sign| hmac_sha256::signature(sk, string_to_sign),
-    )
+    let name = algorithm.name();
+    let mut authorize = |digest, signature: &dyn Fn(&[u8]) -> Result<String, SignError>| {
+        canonical::authorize(method, uri, headers, body, ak, now, name, digest, signature)
+    };
+    match algorithm {
+        SigningAlgorithm::HmacSha256 => authorize(&hmac_sha256::DIGEST, &|to_sign| {
+            hmac_sha256::signature(sk, to_sign)
+        }),
+        SigningAlgorithm::HmacSm3 => authorize(&hmac_sm3::DIGEST, &|to_sign| {
+            hmac_sm3::signature(sk, to_sign)
+        }),
+        #[cfg(feature = "ecdsa-p256-sha256")]
+        SigningAlgorithm::EcdsaP256Sha256 => authorize(&ecdsa_p256_sha256::DIGEST, &|to_sign| {
+            ecdsa_p256_sha256::signature(ak, sk, to_sign)
+        }),
+        #[cfg(feature = "sm2-sm3")]
+        SigningAlgorithm::Sm2Sm3 => authorize(&sm2_sm3::DIGEST, &|to_sign| {
+            sm2_sm3::signature(ak, sk, to_sign)
+        }),
+        #[allow(unreachable_patterns)] // with every feature on
+        disabled => Err(SignError::AlgorithmNotEnabled {
+            algorithm: name,
+            feature: disabled.feature().unwrap_or_default(),
+        }),
+    }
 }
 
 /// The canonical request of a request exactly as given (nothing is added: call it on the
