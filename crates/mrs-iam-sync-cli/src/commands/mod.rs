@@ -31,7 +31,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match &cli.command {
         Command::Demo(args) => demo::run(args, Mode::resolve(global.progress, Mode::Lines)).await,
-        Command::Credentials => credentials::run(&context(global)?).await,
+        Command::Credentials => with_context(global, async |ctx| credentials::run(ctx).await).await,
         Command::Status(args) => {
             let ids = status::cluster_ids(global, args)?;
             with_context(global, async |ctx| {
