@@ -141,3 +141,178 @@ async fn secrets_never_show() {
         }
     }
 }
+
+/// The same for every credential source of the chain: ID tokens, the pod's token, the
+/// metadata session token, IAM's unscoped token and every temporary key handed out stay
+/// out of logs, `Debug`, `Display` and errors, whether the source succeeds or fails.
+#[tokio::test]
+async fn credential_sources_never_show_secrets() {
+    use mrs_iam_sync::ClientInfo as _;
+    use mrs_iam_sync_server::KeyRing;
+    use mrs_iam_sync_server::identity::{
+        DEMO_IDP_ID, DEMO_OIDC_AGENCY_URN, DEMO_OIDC_PROVIDER_URN, IdentityConfig, IdentityServer,
+    };
+
+    const ID_TOKEN: &str = "oidc-id-token-Qw3Er5Ty7Ui9";
+    const POD_TOKEN: &str = "pod-token-Zx1Cv3Bn5Mm7";
+
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let key_ring = KeyRing::default();
+    let mrs = Server::start(
+        Config {
+            key_ring: key_ring.clone(),
+            ..Config::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let identity = IdentityServer::start(
+        IdentityConfig {
+            key_ring: key_ring.clone(),
+            oidc: (
+                DEMO_OIDC_PROVIDER_URN.into(),
+                DEMO_OIDC_AGENCY_URN.into(),
+                ID_TOKEN.into(),
+            ),
+            idp: (DEMO_IDP_ID.into(), ID_TOKEN.into()),
+            pod_token: POD_TOKEN.into(),
+            ..IdentityConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good");
+    std::fs::write(&good, ID_TOKEN).unwrap();
+    let pod = dir.path().join("pod");
+    std::fs::write(&pod, POD_TOKEN).unwrap();
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, format!("{ID_TOKEN}-but-wrong")).unwrap();
+    let (good, pod, wrong) = (
+        good.to_string_lossy().into_owned(),
+        pod.to_string_lossy().into_owned(),
+        wrong.to_string_lossy().into_owned(),
+    );
+    let base = identity.base_url();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let common = [
+        ("HOME", "/nonexistent".to_owned()),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", base.clone()),
+        ("HUAWEICLOUD_SDK_STS_ENDPOINT", base.clone()),
+    ];
+    let oidc = |token: &str| {
+        vec![
+            (
+                "HUAWEICLOUD_OIDC_PROVIDER_URN",
+                DEMO_OIDC_PROVIDER_URN.to_owned(),
+            ),
+            (
+                "HUAWEICLOUD_OIDC_AGENCY_URN",
+                DEMO_OIDC_AGENCY_URN.to_owned(),
+            ),
+            ("HUAWEICLOUD_OIDC_ID_TOKEN", token.to_owned()),
+        ]
+    };
+    let setups: Vec<Vec<(&str, String)>> = vec![
+        vec![("HUAWEICLOUD_SDK_METADATA_ENDPOINT", base.clone())],
+        vec![("HUAWEICLOUD_SDK_METADATA_ENDPOINT", closed.clone())],
+        oidc(ID_TOKEN),
+        oidc(&format!("{ID_TOKEN}-but-wrong")),
+        vec![
+            ("HUAWEICLOUD_SDK_IDP_ID", DEMO_IDP_ID.to_owned()),
+            ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", good.clone()),
+        ],
+        vec![
+            ("HUAWEICLOUD_SDK_IDP_ID", DEMO_IDP_ID.to_owned()),
+            ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", wrong.clone()),
+        ],
+        vec![
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", closed.clone()),
+            (
+                "HC_CONTAINER_CREDENTIALS_FULL_URI",
+                identity.pod_identity_uri(),
+            ),
+            ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", pod.clone()),
+        ],
+        vec![
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", closed.clone()),
+            (
+                "HC_CONTAINER_CREDENTIALS_FULL_URI",
+                identity.pod_identity_uri(),
+            ),
+            ("HC_CONTAINER_AUTHORIZATION_TOKEN_FILE", wrong.clone()),
+        ],
+    ];
+    let mut shown = Vec::new();
+    for extra in setups {
+        let mut vars: Vec<(&str, String)> = common.to_vec();
+        vars.extend(extra);
+        let env = Environment::from_vars(vars);
+        shown.push(format!("{env:?}"));
+        let client = Client::builder()
+            .region("cn-north-4")
+            .endpoint(mrs.base_url())
+            .environment(env)
+            .build()
+            .unwrap();
+        match client.is_synchronizing(DEMO_CLUSTER_ID).await {
+            Ok(value) => shown.push(value.to_string()),
+            Err(err) => {
+                shown.push(format!("{err} / {err:?}"));
+                let mut source = std::error::Error::source(&err);
+                while let Some(inner) = source {
+                    shown.push(format!("{inner} / {inner:?}"));
+                    source = inner.source();
+                }
+            }
+        }
+        shown.push(format!("{client:?}"));
+        if let Some(cache) = client.inner().credentials() {
+            shown.push(format!("{cache:?}"));
+            if let Some(provided) = cache.cached() {
+                shown.push(format!("{provided:?} {}", provided.source));
+            }
+        }
+    }
+    shown.push(format!("{identity:?} {key_ring:?}"));
+    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(
+        shown
+            .iter()
+            .any(|t| t.contains("Access") || t.contains("TMPAK")),
+        "no source succeeded: {shown:?}"
+    );
+    let mut secrets = vec![
+        ID_TOKEN.to_owned(),
+        POD_TOKEN.to_owned(),
+        "metadata-session-".to_owned(),
+        "loopback-unscoped-token-".to_owned(),
+    ];
+    for issued in key_ring.keys() {
+        secrets.push(issued.key.sk.clone());
+        secrets.push(issued.security_token.clone());
+    }
+    assert!(secrets.len() > 6, "no temporary keys were handed out");
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret in the logs:\n{logs}"
+        );
+        for text in &shown {
+            assert!(!text.contains(secret.as_str()), "a secret shown: {text}");
+        }
+    }
+}

@@ -4,17 +4,21 @@
 //! MRS region → endpoint table.
 //!
 //! The generated client calls [`Credentials::authorize`] on every attempt of every request
-//! (from progenitor's `ClientHooks::exec`). Everything works on [`http`] types and is pure:
-//! the signer does no I/O and reads no clock (the caller passes `now`, usually from a
-//! [`Clock`]). Only [`Credentials::from_profile_file`] / [`Credentials::from_chain`] read a
-//! file, and only [`Environment::process`] reads the process environment.
+//! (from progenitor's `ClientHooks::exec`). The signer is pure: it does no I/O and reads no
+//! clock (the caller passes `now`, usually from a [`Clock`]). The credential providers do
+//! their I/O through one seam, [`transport::HttpClient`] (a reqwest implementation with the
+//! `reqwest` feature), so that tests drive them against loopback servers; only
+//! [`Environment::process`] reads the process environment.
 //!
 //! * [`sign`], [`canonical_request`], [`string_to_sign`], [`format_sdk_date`]: the signature
 //!   (see the [`signer`] module for every rule and where it follows the official signer);
 //! * [`Credentials`]: permanent AK/SK, temporary AK/SK + security token, or an IAM token;
-//!   [`Credentials::from_chain`] reads `HUAWEICLOUD_SDK_*` variables, then
-//!   `~/.huaweicloud/credentials`;
-//! * [`resolve_endpoint`], [`normalize_endpoint`], [`REGIONS`]: where to send requests;
+//! * [`CredentialsChain`]: the official SDK's default chain (OIDC STS, environment, profile
+//!   file, ECS/BMS metadata, CCE pod identity; see [`credentials`]), and
+//!   [`CredentialsCache`], which refreshes temporary credentials before they expire;
+//! * [`discovery`]: the project id from IAM when none is configured;
+//! * [`resolve_endpoint`], [`normalize_endpoint`], [`REGIONS`]: where to send requests to
+//!   MRS; [`endpoints`]: IAM, STS and the metadata service;
 //! * [`Secret`]: secrets never show up in `Debug`, `Display` or error messages, and are
 //!   zeroed when dropped.
 //!
@@ -52,19 +56,23 @@
 //! Loading credentials the way the official SDK does:
 //!
 //! ```
-//! use hwcloud_auth::{CredentialSource, Credentials, Environment};
+//! use hwcloud_auth::{CredentialSource, Credentials, CredentialsChain, Environment};
 //! let env = Environment::from_vars([
 //!     ("HUAWEICLOUD_SDK_AK", "AKEXAMPLE"),
 //!     ("HUAWEICLOUD_SDK_SK", "SKEXAMPLE"),
 //!     ("HUAWEICLOUD_SDK_PROJECT_ID", "proj123"),
 //! ]);
-//! let (credentials, source) = Credentials::from_chain(&env)?;
+//! let (credentials, source) = Credentials::from_environment(&env)?.unwrap();
 //! assert_eq!(source, CredentialSource::Environment);
 //! assert_eq!(credentials.project_id(), Some("proj123"));
 //!
+//! // The chain finds the environment's keys without any I/O...
+//! let (found, _) = CredentialsChain::new(env, Some("cn-north-4")).configured()?;
+//! assert!(found.is_some());
+//! // ...and a partial configuration stops it with an error naming the variable.
 //! let partial = Environment::from_vars([("HUAWEICLOUD_SDK_AK", "AKEXAMPLE")]);
 //! assert_eq!(
-//!     Credentials::from_chain(&partial).unwrap_err().to_string(),
+//!     CredentialsChain::new(partial, None).configured().unwrap_err().to_string(),
 //!     "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not (environment)"
 //! );
 //! # Ok::<(), hwcloud_auth::CredentialsError>(())
@@ -75,12 +83,18 @@
 
 pub mod clock;
 pub mod credentials;
+pub mod discovery;
+pub mod endpoints;
 pub mod region;
 pub mod secret;
 pub mod signer;
+pub mod transport;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use credentials::{CredentialSource, Credentials, CredentialsError, Environment};
+pub use credentials::{
+    CredentialSource, Credentials, CredentialsCache, CredentialsChain, CredentialsError,
+    Environment, ProvideCredentials, Provided,
+};
 pub use region::{
     EndpointError, REGIONS, Region, normalize_endpoint, region_override_var, resolve_endpoint,
 };

@@ -7,7 +7,8 @@ use std::time::UNIX_EPOCH;
 
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use hwcloud_auth::{
-    CredentialSource, Credentials, CredentialsError, Environment, SignError, format_sdk_date,
+    CredentialSource, Credentials, CredentialsChain, CredentialsError, Environment, SignError,
+    format_sdk_date,
 };
 
 const URI: &str = "https://mrs.cn-north-4.myhuaweicloud.com/v2/p1/clusters/c1/iam-sync";
@@ -273,12 +274,7 @@ fn environment_partial_sets_name_what_is_missing() {
         let mut with_home: Vec<(&str, &str)> = vars.to_vec();
         let home_str = home.path().to_string_lossy().into_owned();
         with_home.push(("HOME", &home_str));
-        assert_eq!(
-            Credentials::from_chain(&env(&with_home))
-                .unwrap_err()
-                .to_string(),
-            *want
-        );
+        assert_eq!(chain_error(&env(&with_home)).to_string(), *want);
     }
 }
 
@@ -506,6 +502,25 @@ fn profile_values_are_not_comment_stripped() {
 // ----------------------------------------------------------------------------------------
 // Chain
 
+/// The static part of the default chain: what it finds without any I/O.
+fn chain_static(e: &Environment) -> (Option<Credentials>, Option<CredentialSource>, Vec<String>) {
+    let (found, tried) = CredentialsChain::new(e.clone(), Some("cn-north-4"))
+        .configured()
+        .expect("no configuration error");
+    let provided = found.as_ref().and_then(|p| p.static_credentials().cloned());
+    (
+        provided.as_ref().map(|p| p.credentials.clone()),
+        provided.map(|p| p.source),
+        tried.iter().map(ToString::to_string).collect(),
+    )
+}
+
+fn chain_error(e: &Environment) -> CredentialsError {
+    CredentialsChain::new(e.clone(), None)
+        .configured()
+        .expect_err("a configuration error")
+}
+
 #[test]
 fn chain_prefers_environment_over_profile() {
     let home = home_with_profile("[basic]\nak = AK_FILE\nsk = SK_FILE\n");
@@ -515,42 +530,49 @@ fn chain_prefers_environment_over_profile() {
         ("HUAWEICLOUD_SDK_AK", "AK_ENV"),
         ("HUAWEICLOUD_SDK_SK", "SK_ENV"),
     ]);
-    let (c, source) = Credentials::from_chain(&e).unwrap();
-    assert_eq!(source, CredentialSource::Environment);
-    assert_eq!(c.access_key(), Some("AK_ENV"));
+    let (c, source, tried) = chain_static(&e);
+    assert_eq!(source, Some(CredentialSource::Environment));
+    assert_eq!(c.unwrap().access_key(), Some("AK_ENV"));
+    assert_eq!(tried.len(), 1, "{tried:?}");
 
-    let (c, source) = Credentials::from_chain(&env(&[("HOME", &home_str)])).unwrap();
-    assert!(matches!(source, CredentialSource::ProfileFile(_)));
-    assert_eq!(c.access_key(), Some("AK_FILE"));
+    let (c, source, _) = chain_static(&env(&[("HOME", &home_str)]));
+    assert!(matches!(source, Some(CredentialSource::ProfileFile(_))));
+    assert_eq!(c.unwrap().access_key(), Some("AK_FILE"));
 }
 
 #[test]
-fn chain_nothing_found_says_where_it_looked() {
+fn chain_nothing_configured_says_where_it_looked() {
     let home = tempfile::tempdir().unwrap();
-    let err =
-        Credentials::from_chain(&env(&[("HOME", &home.path().to_string_lossy())])).unwrap_err();
+    let (c, _, tried) = chain_static(&env(&[("HOME", &home.path().to_string_lossy())]));
+    assert!(c.is_none());
     assert_eq!(
-        err.to_string(),
-        format!(
-            "no credentials found: looked in the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, \
-             HUAWEICLOUD_SDK_SECURITY_TOKEN) and in {} (not found)",
-            home.path()
-                .join(".huaweicloud")
-                .join("credentials")
-                .display()
-        )
+        tried,
+        [
+            "OIDC STS: HUAWEICLOUD_OIDC_PROVIDER_URN and HUAWEICLOUD_OIDC_AGENCY_URN are not set"
+                .to_owned(),
+            "environment: neither HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK nor \
+             HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE are set"
+                .to_owned(),
+            format!(
+                "profile file: {} does not exist",
+                home.path()
+                    .join(".huaweicloud")
+                    .join("credentials")
+                    .display()
+            ),
+        ]
     );
-    let err = Credentials::from_chain(&env(&[])).unwrap_err();
-    assert!(err.to_string().ends_with(
-        "and in no profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE is not set and there is no home directory: HOME is not set)"
-    ));
+    let (_, _, tried) = chain_static(&env(&[]));
+    assert_eq!(
+        tried[2],
+        "profile file: HUAWEICLOUD_SDK_CREDENTIALS_FILE is not set and there is no home directory (HOME)"
+    );
 }
 
 #[test]
 fn chain_profile_errors_are_reported() {
     let home = home_with_profile("[basic]\nak = A\n");
-    let err =
-        Credentials::from_chain(&env(&[("HOME", &home.path().to_string_lossy())])).unwrap_err();
+    let err = chain_error(&env(&[("HOME", &home.path().to_string_lossy())]));
     assert!(
         err.to_string()
             .starts_with("ak is set but sk is not ([basic] section of ")

@@ -4,7 +4,7 @@ use std::fs;
 use std::time::UNIX_EPOCH;
 
 use http::{HeaderMap, Method, Uri};
-use hwcloud_auth::{CredentialSource, Credentials, Environment, Secret};
+use hwcloud_auth::{CredentialSource, Credentials, CredentialsChain, Environment, Secret};
 
 const SK: &str = "SK-s3cr3t-Value-9f8e7d";
 const TOKEN: &str = "TOKEN-s3cr3t-Value-1a2b3c";
@@ -144,14 +144,20 @@ fn environment_and_its_errors() {
         let env = Environment::from_vars(vars.clone());
         check_debug("Environment", &env);
         check_debug("Environment clone", &env.clone());
-        match Credentials::from_chain(&env) {
-            Ok((c, source)) => {
-                check_debug("Credentials", &c);
-                assert_clean(
-                    "CredentialSource",
-                    format!("{source:?}"),
-                    Some(source.to_string()),
-                );
+        match CredentialsChain::new(env, None).configured() {
+            Ok((found, tried)) => {
+                check_debug("provider", &found);
+                check_debug("tried", &tried);
+                let provided = found.as_ref().and_then(|p| p.static_credentials().cloned());
+                if let Some(provided) = provided {
+                    check_debug("Provided", &provided);
+                    let source = provided.source;
+                    assert_clean(
+                        "CredentialSource",
+                        format!("{source:?}"),
+                        Some(source.to_string()),
+                    );
+                }
             }
             Err(e) => check_error("CredentialsError", &e),
         }
@@ -176,11 +182,12 @@ fn profile_errors() {
         fs::write(&path, &content).unwrap();
         let env =
             Environment::from_vars([("HUAWEICLOUD_SDK_CREDENTIALS_FILE", path.to_string_lossy())]);
-        match Credentials::from_chain(&env) {
-            Ok((c, source)) => {
+        match Credentials::from_profile_file(&env) {
+            Ok(Some((c, source))) => {
                 check_debug("Credentials", &c);
                 assert!(matches!(source, CredentialSource::ProfileFile(_)));
             }
+            Ok(None) => panic!("the named profile file is missing"),
             Err(e) => check_error(&format!("CredentialsError for {content:?}"), &e),
         }
     }

@@ -10,12 +10,15 @@ use crate::{duration, exit};
 
 /// Inspect and drive IAM user synchronization on Huawei Cloud MRS clusters.
 ///
-/// Credentials: HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (and
-/// HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary keys), then the profile file
-/// ~/.huaweicloud/credentials (or HUAWEICLOUD_SDK_CREDENTIALS_FILE); or an
-/// IAM token with --token / HUAWEICLOUD_SDK_AUTH_TOKEN. The secret key is
-/// never taken from the command line. Try `mrs-iam-sync demo` for a tour
-/// against a loopback server.
+/// Credentials come from the official SDK's default chain: OIDC federation
+/// (HUAWEICLOUD_OIDC_*), the environment (HUAWEICLOUD_SDK_AK / _SK, or
+/// HUAWEICLOUD_SDK_IDP_ID / _ID_TOKEN_FILE), the profile file
+/// ~/.huaweicloud/credentials, the ECS/BMS metadata service (an agency bound
+/// to the instance: no keys needed), CCE pod identity
+/// (HC_CONTAINER_CREDENTIALS_FULL_URI); or an IAM token with --token /
+/// HUAWEICLOUD_SDK_AUTH_TOKEN. The secret key is never taken from the command
+/// line. `mrs-iam-sync credentials` tells which source is used. Try
+/// `mrs-iam-sync demo` for a tour against loopback servers.
 #[derive(Debug, Parser)]
 #[command(name = "mrs-iam-sync", version, after_help = exit::HELP)]
 pub struct Cli {
@@ -37,7 +40,8 @@ pub struct GlobalArgs {
     /// Endpoint URL instead of the region's, e.g. http://127.0.0.1:8080.
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// Project id [default: from the credentials, e.g. $HUAWEICLOUD_SDK_PROJECT_ID].
+    /// Project id [default: from the credentials, $HUAWEICLOUD_SDK_PROJECT_ID,
+    /// or looked up at IAM for the region].
     #[arg(long, global = true, value_name = "ID")]
     pub project_id: Option<String>,
     /// Cluster id (`status` takes it more than once).
@@ -115,6 +119,11 @@ pub enum Command {
     /// (ListClusterSyncStatus).
     #[command(after_help = exit::HELP)]
     Synced,
+    /// Tell which credential source is used, its access key id, the project
+    /// id (configured or looked up) and when the credentials expire. Never
+    /// prints a secret key or a token.
+    #[command(after_help = exit::HELP)]
+    Credentials,
     /// Run the whole workflow against a loopback server started in-process:
     /// no credentials or network needed.
     #[command(after_help = exit::HELP)]

@@ -24,7 +24,7 @@ Exit codes:
 /// The exit code an error of the client calls for.
 pub fn for_error(err: &Error) -> u8 {
     match err {
-        Error::InvalidInput { .. } | Error::Config(_) => USAGE,
+        Error::InvalidInput { .. } | Error::Config(_) | Error::Credentials(_) => USAGE,
         Error::WaitTimedOut { .. } => TIMED_OUT,
         _ => FAILURE,
     }

@@ -270,7 +270,7 @@ pub fn canonical_query(raw_query: Option<&str>) -> String {
 
 /// All values of a header (name compared case-insensitively), trimmed and
 /// joined with `,`; `None` when the header is absent.
-fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
     let mut found: Option<String> = None;
     for (n, v) in headers {
         if n.eq_ignore_ascii_case(name) {

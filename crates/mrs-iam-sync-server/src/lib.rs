@@ -82,6 +82,7 @@
 
 pub mod auth;
 mod faults;
+pub mod identity;
 mod server;
 mod state;
 mod throttling;
@@ -90,6 +91,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use faults::{Fault, FaultKind, FaultParseError, RetryAfter, parse_duration};
+pub use identity::KeyRing;
 pub use server::{RecordedRequest, Server};
 
 /// The demo access key of [`Config::default`].
@@ -191,6 +193,10 @@ pub struct Config {
     /// Write one line per request to stderr (method, path, status, request id;
     /// never headers or bodies). Default `false`; the binary turns it on.
     pub log_requests: bool,
+    /// Temporary keys accepted besides `access_keys` (each with the security token that
+    /// must come with it): share it with an
+    /// [`IdentityServer`](identity::IdentityServer) that hands them out. Default empty.
+    pub key_ring: KeyRing,
 }
 
 impl fmt::Debug for Config {
@@ -209,6 +215,7 @@ impl fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("latency", &self.latency)
             .field("log_requests", &self.log_requests)
+            .field("key_ring", &self.key_ring)
             .finish()
     }
 }
@@ -244,6 +251,7 @@ impl Default for Config {
             rate_limit: None,
             latency: Duration::ZERO,
             log_requests: false,
+            key_ring: KeyRing::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
+use mrs_iam_sync_server::identity::{IdentityConfig, IdentityServer};
 use mrs_iam_sync_server::{AccessKey, Config, DEMO_AK, Fault, Server, parse_duration};
 
 /// A loopback Huawei Cloud MRS IAM-synchronization server for tests and demos.
@@ -55,6 +56,10 @@ struct Args {
     /// Do not log requests on stderr.
     #[arg(long)]
     quiet: bool,
+    /// Also serve the loopback identity services (metadata, IAM, STS, pod
+    /// identity) on this address; the keys they hand out are accepted here.
+    #[arg(long, value_name = "ADDR")]
+    identity: Option<SocketAddr>,
 }
 
 /// A rate in requests per second: positive and finite.
@@ -130,6 +135,7 @@ fn main() -> std::process::ExitCode {
     };
     runtime.block_on(async move {
         let using_demo_key = config.access_keys.iter().any(|k| k.ak == DEMO_AK);
+        let key_ring = config.key_ring.clone();
         let clusters = config.clusters.join(", ");
         let server = match Server::start(config, args.listen).await {
             Ok(s) => s,
@@ -156,12 +162,37 @@ fn main() -> std::process::ExitCode {
         if let Some(rate) = args.rate_limit {
             eprintln!("rate limit: {rate} requests/s per access key");
         }
+        let identity = match args.identity {
+            None => None,
+            Some(listen) => {
+                let config = IdentityConfig {
+                    key_ring,
+                    ..IdentityConfig::default()
+                };
+                match IdentityServer::start(config, listen).await {
+                    Ok(identity) => {
+                        eprintln!(
+                            "identity services (metadata, IAM, STS, pod identity) on {}",
+                            identity.base_url()
+                        );
+                        Some(identity)
+                    }
+                    Err(e) => {
+                        eprintln!("error: cannot listen on {listen}: {e}");
+                        return std::process::ExitCode::FAILURE;
+                    }
+                }
+            }
+        };
         if !args.faults.is_empty() {
             eprintln!("faults: {:?}", args.faults);
         }
         stop_signal().await;
         eprintln!("stopping");
         server.shutdown().await;
+        if let Some(identity) = identity {
+            identity.shutdown().await;
+        }
         std::process::ExitCode::SUCCESS
     })
 }

@@ -264,7 +264,11 @@ impl Drop for Server {
     }
 }
 
-async fn accept_loop(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
@@ -627,9 +631,12 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
         body: &body,
     };
     let config = &shared.config;
+    let issued = config.key_ring.keys();
+    let mut keys = config.access_keys.clone();
+    keys.extend(issued.iter().map(|k| k.key.clone()));
     let principal = match auth::authenticate(
         &raw,
-        &config.access_keys,
+        &keys,
         &config.tokens,
         server_clock(config.clock_offset_secs),
         config.max_clock_skew,
@@ -644,6 +651,21 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
             );
         }
     };
+    // A temporary key counts only with its own security token.
+    if let auth::Principal::AccessKey(ak) = &principal
+        && issued.iter().any(|k| {
+            &k.key.ak == ak
+                && auth::header_value(&headers, "x-security-token").as_deref()
+                    != Some(k.security_token.as_str())
+        })
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "APIGW.0301",
+            "Incorrect IAM authentication information: the security token does not match the access key".into(),
+            &rid,
+        );
+    }
     if let Some(throttling) = &shared.throttling {
         let caller = match &principal {
             auth::Principal::AccessKey(ak) => ak.as_str(),

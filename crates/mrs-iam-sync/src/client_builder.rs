@@ -4,7 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hwcloud_auth::{Clock, CredentialSource, Credentials, Environment, SigningAlgorithm};
+use hwcloud_auth::credentials::{ENV_PROJECT_ID, StaticProvider};
+use hwcloud_auth::transport::ReqwestHttpClient;
+use hwcloud_auth::{
+    Clock, CredentialSource, Credentials, CredentialsCache, CredentialsChain, Environment,
+    ProvideCredentials, Provided, SigningAlgorithm,
+};
 
 use crate::error::{ConfigError, Error};
 use crate::retry::{RetryPolicy, Timeouts};
@@ -15,17 +20,15 @@ use crate::{Client, ids};
 /// The environment variable [`Client::from_env`] reads the region from.
 pub const REGION_ENV: &str = "HUAWEICLOUD_SDK_REGION";
 
-/// The environment variable of the project id, read when neither the builder
-/// nor the credentials name one.
-const PROJECT_ID_ENV: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
-
 /// Where the credentials come from.
 #[derive(Debug)]
 enum CredentialChoice {
-    /// Environment, then profile file (the default).
+    /// The default chain (see [`CredentialsChain`]).
     Chain,
     // Boxed: credentials hold precomputed keys and dwarf the other variants.
     Explicit(Box<Credentials>),
+    /// A provider of the application's own.
+    Provider(Arc<dyn ProvideCredentials>),
     /// Unsigned requests: only for servers that want none (tests, demos).
     Anonymous,
 }
@@ -91,8 +94,8 @@ impl Client {
     }
 
     /// A client configured from the environment: the region from
-    /// `HUAWEICLOUD_SDK_REGION`, credentials from the chain (environment
-    /// variables, then the profile file).
+    /// `HUAWEICLOUD_SDK_REGION`, credentials from the default chain (see
+    /// [`CredentialsChain`]).
     pub fn from_env() -> Result<Client, Error> {
         let environment = Environment::process();
         let region = environment.var(REGION_ENV).ok_or_else(|| {
@@ -130,10 +133,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Credentials from the provider chain (the default): environment
-    /// variables, then the profile file.
-    pub fn credentials_from_chain(mut self) -> Self {
-        self.credentials = CredentialChoice::Chain;
+    /// Credentials from a provider of the application's own, cached and
+    /// refreshed before they expire like the default chain's.
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.credentials = CredentialChoice::Provider(provider);
         self
     }
 
@@ -144,7 +147,9 @@ impl ClientBuilder {
     }
 
     /// The project id. Without it, the credentials' project id is used, else
-    /// `HUAWEICLOUD_SDK_PROJECT_ID`.
+    /// `HUAWEICLOUD_SDK_PROJECT_ID`, else the region's project is looked up
+    /// at IAM on the first call (with a region; see
+    /// [`Client::resolve_project_id`]).
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
@@ -208,8 +213,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The clock that dates signatures (default: the system clock). Tests
-    /// pin it with [`FixedClock`](crate::FixedClock).
+    /// The clock that dates signatures and judges when credentials expire
+    /// (default: the system clock). Tests pin it with
+    /// [`FixedClock`](crate::FixedClock).
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
         self
@@ -241,14 +247,10 @@ impl ClientBuilder {
     }
 
     /// Builds the client. Never panics: every problem is an [`Error`] that
-    /// says what is missing or wrong.
+    /// says what is missing or wrong. Credentials configured by variables or
+    /// files are read (and configuration errors reported) here; the metadata
+    /// service and pod identity are asked on the first call.
     pub fn build(self) -> Result<Client, Error> {
-        Ok(self.build_with_source()?.0)
-    }
-
-    /// Builds the client and says where its credentials came from (`None`
-    /// for an anonymous client).
-    pub fn build_with_source(self) -> Result<(Client, Option<CredentialSource>), Error> {
         let environment = self.environment.unwrap_or_else(Environment::process);
         let base_url = match (&self.endpoint, &self.region) {
             (Some(endpoint), _) => {
@@ -264,34 +266,63 @@ impl ClientBuilder {
                 .into());
             }
         };
-        let (credentials, source) = match self.credentials {
+        let region = self
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let (provider, static_credentials) = match self.credentials {
             CredentialChoice::Anonymous => (None, None),
-            CredentialChoice::Explicit(credentials) => {
-                (Some(*credentials), Some(CredentialSource::Explicit))
-            }
+            CredentialChoice::Explicit(credentials) => (
+                None,
+                Some(Provided::permanent(
+                    *credentials,
+                    CredentialSource::Explicit,
+                )),
+            ),
+            CredentialChoice::Provider(provider) => (Some(provider), None),
             CredentialChoice::Chain => {
-                let (credentials, source) =
-                    Credentials::from_chain(&environment).map_err(ConfigError::Credentials)?;
-                (Some(credentials), Some(source))
+                let chain = CredentialsChain::new(environment.clone(), region);
+                let (found, _) = chain.configured().map_err(ConfigError::Credentials)?;
+                match found {
+                    Some(found) => match found.static_credentials() {
+                        Some(provided) => (None, Some(provided.clone())),
+                        None => (Some(found), None),
+                    },
+                    None => (Some(Arc::new(chain) as Arc<dyn ProvideCredentials>), None),
+                }
             }
         };
-        // The project id: the builder's, else the credentials', else the
+        // The project id: the builder's, else static credentials', else the
         // environment's (so that explicit credentials such as an IAM token
-        // still find it). The credentials carry it into X-Project-Id.
+        // still find it), else looked up at IAM on the first call.
         let project = self
             .project_id
             .or_else(|| {
-                credentials
+                static_credentials
                     .as_ref()
-                    .and_then(|c| c.project_id().map(str::to_owned))
+                    .and_then(|p| p.credentials.project_id().map(str::to_owned))
             })
-            .or_else(|| environment.var(PROJECT_ID_ENV).filter(|id| !id.is_empty()));
+            .or_else(|| environment.var(ENV_PROJECT_ID).filter(|id| !id.is_empty()));
         let project_id = project.as_deref().map(ids::project_id).transpose()?;
-        let credentials = match (credentials, &project_id) {
-            (Some(credentials), Some(project)) => {
-                Some(credentials.with_project_id(project.to_string()))
+        // Static credentials carry the project id into X-Project-Id.
+        let provider = match static_credentials {
+            Some(mut provided) => {
+                if let Some(project) = &project_id {
+                    provided.credentials =
+                        provided.credentials.with_project_id(project.to_string());
+                }
+                Some(Arc::new(StaticProvider(provided)) as Arc<dyn ProvideCredentials>)
             }
-            (credentials, _) => credentials,
+            None => provider,
+        };
+        let discovery = match (&project_id, region) {
+            (None, Some(region)) => Some(crate::project::DiscoveryTarget {
+                region: region.to_owned(),
+                iam_endpoint: hwcloud_auth::endpoints::iam_endpoint(Some(region), &environment)
+                    .map_err(ConfigError::Endpoint)?,
+            }),
+            _ => None,
         };
         check_policy(&self.retry, &self.timeouts, self.max_response_bytes)?;
         if let Some(problem) = self.rate_limit.problem() {
@@ -307,12 +338,23 @@ impl ClientBuilder {
             .into());
         }
 
+        let clock = self
+            .clock
+            .unwrap_or_else(|| Arc::new(hwcloud_auth::SystemClock));
+        let credentials = match provider {
+            Some(provider) => Some(CredentialsCache::new(
+                provider,
+                Arc::new(credentials_http()?),
+                clock.clone(),
+            )),
+            None => None,
+        };
         let runtime = Runtime::new(Settings {
             credentials,
             project_id,
-            clock: self
-                .clock
-                .unwrap_or_else(|| Arc::new(hwcloud_auth::SystemClock)),
+            discovery,
+            discovered: tokio::sync::OnceCell::new(),
+            clock,
             signing_algorithm: self.signing_algorithm,
             retry: self.retry,
             timeouts: self.timeouts.clone(),
@@ -323,8 +365,16 @@ impl ClientBuilder {
             Some(client) => client,
             None => http_client(&self.timeouts)?,
         };
-        Ok((Client::new_with_client(&base_url, http, runtime), source))
+        Ok(Client::new_with_client(&base_url, http, runtime))
     }
+}
+
+/// The HTTP client of the credential providers: a short connect timeout, so
+/// that a missing metadata service costs little.
+fn credentials_http() -> Result<ReqwestHttpClient, Error> {
+    #[cfg(feature = "rustls")]
+    crate::tls::install_crypto_provider();
+    ReqwestHttpClient::new().map_err(|err| ConfigError::Http(err).into())
 }
 
 fn check_policy(

@@ -24,6 +24,10 @@ pub enum Error {
     /// The client is not configured well enough to send the request
     /// (no credentials, no project id, unknown region, ...).
     Config(ConfigError),
+    /// No credentials could be had for a request: no source of the chain
+    /// has any (the error lists each one tried), a source failed, or expired
+    /// credentials could not be refreshed.
+    Credentials(std::sync::Arc<hwcloud_auth::CredentialsError>),
     /// The request did not complete: connection refused, timeout, reset.
     Transport {
         /// What kind of failure.
@@ -176,6 +180,15 @@ impl Error {
         )
     }
 
+    /// The error of sending a request: a credentials failure carried
+    /// through the HTTP layer, or a transport error.
+    pub(crate) fn from_send(source: reqwest::Error) -> Self {
+        match find_source::<crate::runtime::CredentialsFailure>(&source) {
+            Some(failure) => Error::Credentials(failure.0.clone()),
+            None => Error::transport(source),
+        }
+    }
+
     pub(crate) fn transport(source: reqwest::Error) -> Self {
         let kind = if source.is_timeout() || is_deadline(&source) {
             TransportKind::Timeout
@@ -211,7 +224,7 @@ impl From<OperationError> for Error {
         use progenitor_client::Error as E;
         match err {
             E::InvalidRequest(message) => invalid_request(&message),
-            E::CommunicationError(source) => Error::transport(source),
+            E::CommunicationError(source) => Error::from_send(source),
             E::ErrorResponse(response) => {
                 let status = response.status();
                 let header_id = request_id_header(response.headers());
@@ -272,6 +285,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidInput { field, rule } => write!(f, "invalid {field}: {rule}"),
             Error::Config(err) => write!(f, "configuration: {err}"),
+            Error::Credentials(err) => write!(f, "credentials: {err}"),
             Error::Transport { kind, source } => {
                 let what = match kind {
                     TransportKind::Connect => "could not connect",
@@ -387,6 +401,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Config(err) => Some(err),
+            Error::Credentials(err) => Some(err.as_ref()),
             Error::Transport { source, .. } => Some(source),
             Error::Decode { source, .. } => Some(source),
             _ => None,

@@ -78,6 +78,7 @@ pub mod fuzzing;
 mod generated;
 pub mod ids;
 mod operations;
+mod project;
 pub mod retry;
 mod runtime;
 pub mod throttle;
@@ -88,9 +89,11 @@ mod waiter;
 pub use client_builder::{ClientBuilder, REGION_ENV};
 pub use error::{ConfigError, Error, OneLine, ServiceError, TransportKind};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
+pub use hwcloud_auth::credentials::ENV_PROJECT_ID as PROJECT_ID_ENV;
 pub use hwcloud_auth::{
-    Clock, CredentialSource, Credentials, CredentialsError, EndpointError, Environment, FixedClock,
-    SigningAlgorithm, SystemClock, UnknownSigningAlgorithm,
+    Clock, CredentialSource, Credentials, CredentialsCache, CredentialsChain, CredentialsError,
+    EndpointError, Environment, FixedClock, ProvideCredentials, Provided, SigningAlgorithm,
+    SystemClock, UnknownSigningAlgorithm,
 };
 pub use retry::{RetryPolicy, Timeouts};
 pub use runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime};

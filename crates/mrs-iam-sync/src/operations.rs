@@ -8,24 +8,14 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 use crate::{Client, ids, types};
 
 impl Client {
-    /// The project configured for this client.
+    /// The project configured for this client, or looked up at IAM by an
+    /// earlier call (see [`Client::resolve_project_id`]).
     pub fn project_id(&self) -> Option<&types::ProjectId> {
         self.inner().project_id()
-    }
-
-    fn require_project(&self) -> Result<&types::ProjectId, Error> {
-        self.project_id().ok_or_else(|| {
-            ConfigError::Invalid(
-                "no project id: set HUAWEICLOUD_SDK_PROJECT_ID, `project_id` in the profile \
-                 file, or call .project_id(..) on the client builder"
-                    .into(),
-            )
-            .into()
-        })
     }
 
     /// ListClusterSyncTaskStatus: whether an IAM sync task is running on the
@@ -34,7 +24,7 @@ impl Client {
         let cluster_id = ids::cluster_id(cluster_id)?;
         let answer = self
             .list_cluster_sync_task_status()
-            .project_id(self.require_project()?.clone())
+            .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .send()
             .await?;
@@ -47,7 +37,7 @@ impl Client {
         let cluster_id = ids::cluster_id(cluster_id)?;
         let answer = self
             .list_cluster_sync_status()
-            .project_id(self.require_project()?.clone())
+            .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .send()
             .await?;
@@ -62,7 +52,7 @@ impl Client {
         let cluster_id = ids::cluster_id(cluster_id)?;
         let answer = self
             .show_sync_iam_user()
-            .project_id(self.require_project()?.clone())
+            .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .send()
             .await?;
@@ -80,7 +70,7 @@ impl Client {
         let cluster_id = ids::cluster_id(cluster_id)?;
         let answer = self
             .update_sync_iam_user()
-            .project_id(self.require_project()?.clone())
+            .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .body(request.clone())
             .send()
@@ -99,7 +89,7 @@ impl Client {
         ids::check_cancel_request(request)?;
         let answer = self
             .cancel_sync_iam_user()
-            .project_id(self.require_project()?.clone())
+            .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .body(request.clone())
             .send()

@@ -2,11 +2,12 @@
 //! calls it through [`ClientHooks`]: `pre` shapes each request like the
 //! official SDK's, `exec` signs, sends and retries each attempt.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hwcloud_auth::{Clock, Credentials, SigningAlgorithm, SystemClock};
+use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm, SystemClock};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use tokio::time::Instant;
@@ -39,8 +40,12 @@ pub struct Runtime {
 /// credentials' `Debug` never shows a secret.)
 #[derive(Debug)]
 pub(crate) struct Settings {
-    pub(crate) credentials: Option<Credentials>,
+    pub(crate) credentials: Option<CredentialsCache>,
     pub(crate) project_id: Option<types::ProjectId>,
+    /// Where to look the project id up when none is configured.
+    pub(crate) discovery: Option<crate::project::DiscoveryTarget>,
+    /// The project id looked up at IAM (once per client).
+    pub(crate) discovered: tokio::sync::OnceCell<types::ProjectId>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) signing_algorithm: SigningAlgorithm,
     pub(crate) retry: RetryPolicy,
@@ -55,6 +60,8 @@ impl Default for Settings {
         Self {
             credentials: None,
             project_id: None,
+            discovery: None,
+            discovered: tokio::sync::OnceCell::new(),
             clock: Arc::new(SystemClock),
             signing_algorithm: SigningAlgorithm::default(),
             retry: RetryPolicy::default(),
@@ -76,9 +83,22 @@ impl Runtime {
         }
     }
 
-    /// The project the client works in, when one is configured.
+    /// The project the client works in, when one is configured or has been
+    /// looked up at IAM.
     pub fn project_id(&self) -> Option<&types::ProjectId> {
-        self.settings.project_id.as_ref()
+        self.settings
+            .project_id
+            .as_ref()
+            .or_else(|| self.settings.discovered.get())
+    }
+
+    /// The credentials cache (`None` for an anonymous client).
+    pub fn credentials(&self) -> Option<&CredentialsCache> {
+        self.settings.credentials.as_ref()
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The rate limiter and retry quota shared by every call.
@@ -140,7 +160,7 @@ impl ClientHooks<Runtime> for Client {
 
 /// Sends `request`, signing each attempt afresh, retrying per the policy
 /// (see [`crate::retry`]) within the call's deadline.
-async fn send_with_retries(
+pub(crate) async fn send_with_retries(
     http: &reqwest::Client,
     settings: &Settings,
     request: reqwest::Request,
@@ -171,9 +191,7 @@ async fn send_with_retries(
         };
         let can_retry = next.is_some();
         let mut outgoing = pending;
-        if let Err(err) = authorize(settings, &mut outgoing) {
-            return Err(error_carrying(err).await);
-        }
+        authorize(settings, &mut outgoing).await?;
         let attempt_limit = settings.timeouts.attempt.min(remaining);
         *outgoing.timeout_mut() = Some(attempt_limit);
 
@@ -259,14 +277,54 @@ fn delay_for(settings: &Settings, attempt: u32, response: &reqwest::Response) ->
     asked.unwrap_or_else(|| settings.retry.backoff(attempt + 1, fastrand::f64()))
 }
 
-/// Adds the credentials' headers (and signature) with the clock's time.
-fn authorize(
-    settings: &Settings,
-    request: &mut reqwest::Request,
-) -> Result<(), hwcloud_auth::SignError> {
-    let Some(credentials) = &settings.credentials else {
+/// Adds the credentials' headers (and signature) with the clock's time,
+/// asking the cache for the credentials current at this attempt.
+async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwest::Result<()> {
+    let Some(cache) = &settings.credentials else {
         return Ok(());
     };
+    let provided = match cache.get().await {
+        Ok(provided) => provided,
+        Err(err) => return Err(error_carrying(CredentialsFailure(Arc::new(err))).await),
+    };
+    let credentials = &provided.credentials;
+    // Fetched credentials carry no project id: the client's goes along.
+    if credentials.signs_requests()
+        && credentials.project_id().is_none()
+        && let Some(project) = settings
+            .project_id
+            .as_ref()
+            .or_else(|| settings.discovered.get())
+        && let Ok(value) = HeaderValue::from_str(project)
+    {
+        request
+            .headers_mut()
+            .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value);
+    }
+    match sign_with(settings, credentials, request) {
+        Ok(()) => Ok(()),
+        Err(err) => Err(error_carrying(err).await),
+    }
+}
+
+/// No credentials could be had for an attempt; [`crate::Error::Credentials`]
+/// finds it in the source chain.
+#[derive(Debug)]
+pub(crate) struct CredentialsFailure(pub(crate) Arc<hwcloud_auth::CredentialsError>);
+
+impl fmt::Display for CredentialsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for CredentialsFailure {}
+
+fn sign_with(
+    settings: &Settings,
+    credentials: &hwcloud_auth::Credentials,
+    request: &mut reqwest::Request,
+) -> Result<(), hwcloud_auth::SignError> {
     let uri: http::Uri = request
         .url()
         .as_str()

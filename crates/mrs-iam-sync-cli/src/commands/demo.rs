@@ -1,13 +1,16 @@
-//! `demo`: the whole workflow against a loopback server started in this
-//! process, with its demo credentials: no account, no network, no setup.
+//! `demo`: the whole workflow against loopback servers started in this
+//! process: no account, no keys, no network, no setup. The credentials come
+//! from a loopback ECS metadata service (as on an MRS node with an agency) and
+//! the project id from a loopback IAM, as they would in production.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use mrs_iam_sync::{Client, Credentials, Environment, WaitOptions};
-use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Server};
+use mrs_iam_sync::{Client, Environment, WaitOptions};
+use mrs_iam_sync_server::identity::{IdentityConfig, IdentityServer};
+use mrs_iam_sync_server::{Config, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, KeyRing, Server};
 
-use super::{Ctx, cancel, status, sync, users};
+use super::{Ctx, cancel, credentials, status, sync, users};
 use crate::args::{CancelArgs, DemoArgs, SyncArgs, WaitArgs};
 use crate::exit::Failure;
 use crate::output;
@@ -16,29 +19,48 @@ use crate::progress::Mode;
 /// Starts the server, runs status → sync --wait → users → cancel → users →
 /// status, and stops the server.
 pub async fn run(args: &DemoArgs, progress: Mode) -> Result<(), Failure> {
+    // Keys the loopback metadata service hands out are good at the loopback MRS.
+    let key_ring = KeyRing::default();
     let config = Config {
         sync_duration: args.sync_duration,
+        key_ring: key_ring.clone(),
         ..Config::default()
     };
     let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let server = Server::start(config, listen)
+    let cannot_start =
+        |err: std::io::Error| Failure::Usage(format!("cannot start the loopback servers: {err}"));
+    let server = Server::start(config, listen).await.map_err(cannot_start)?;
+    let identity = IdentityConfig {
+        key_ring,
+        ..IdentityConfig::default()
+    };
+    let identity = IdentityServer::start(identity, listen)
         .await
-        .map_err(|err| Failure::Usage(format!("cannot start the loopback server: {err}")))?;
-    let result = workflow(&server, progress).await;
+        .map_err(cannot_start)?;
+    let result = workflow(&server, &identity, progress).await;
     server.shutdown().await;
+    identity.shutdown().await;
     if result.is_ok() {
         output::line("\nDemo complete.");
     }
     result
 }
 
-async fn workflow(server: &Server, progress: Mode) -> Result<(), Failure> {
-    // The demo pair, explicitly: the environment and profile file are not read.
-    let credentials = Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID);
+async fn workflow(
+    server: &Server,
+    identity: &IdentityServer,
+    progress: Mode,
+) -> Result<(), Failure> {
+    // No keys and no project id: the default chain finds the loopback
+    // metadata service, and the project id is looked up at loopback IAM. The
+    // process environment and profile file are not read.
     let client = Client::builder()
+        .region("cn-north-4")
         .endpoint(server.base_url())
-        .credentials(credentials)
-        .environment(Environment::from_vars(Vec::<(String, String)>::new()))
+        .environment(Environment::from_vars([
+            ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", identity.base_url()),
+            ("HUAWEICLOUD_SDK_IAM_ENDPOINT", identity.base_url()),
+        ]))
         .build()?;
     let ctx = Ctx {
         client,
@@ -47,11 +69,19 @@ async fn workflow(server: &Server, progress: Mode) -> Result<(), Failure> {
     };
     let cluster = DEMO_CLUSTER_ID;
     output::line(format!(
-        "Loopback MRS server at {} (project {DEMO_PROJECT_ID}, AK {DEMO_AK}); \
-         a sync there takes {:.1} s.",
+        "Loopback MRS server at {} (project {DEMO_PROJECT_ID}); a sync there takes {:.1} s.\n\
+         Loopback metadata service and IAM at {}: no keys are configured.",
         server.base_url(),
-        server.config().sync_duration.as_secs_f64()
+        server.config().sync_duration.as_secs_f64(),
+        identity.base_url(),
     ));
+
+    step(
+        0,
+        "where do the credentials come from?",
+        "credentials --region cn-north-4 --endpoint URL",
+    );
+    credentials::run(&ctx).await?;
 
     step(
         1,

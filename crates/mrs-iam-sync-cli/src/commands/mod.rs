@@ -1,6 +1,7 @@
 //! The subcommands: each one call of the client (or a few), printed.
 
 pub mod cancel;
+pub mod credentials;
 pub mod demo;
 pub mod status;
 pub mod sync;
@@ -30,6 +31,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match &cli.command {
         Command::Demo(args) => demo::run(args, Mode::resolve(global.progress, Mode::Lines)).await,
+        Command::Credentials => with_context(global, async |ctx| credentials::run(ctx).await).await,
         Command::Status(args) => {
             let ids = status::cluster_ids(global, args)?;
             with_context(global, async |ctx| {

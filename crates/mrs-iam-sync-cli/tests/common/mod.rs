@@ -44,6 +44,20 @@ impl TestServer {
         }
     }
 
+    /// Loopback identity services (metadata, IAM, STS, pod identity) on this
+    /// server's runtime.
+    pub fn identity(
+        &self,
+        config: mrs_iam_sync_server::identity::IdentityConfig,
+    ) -> mrs_iam_sync_server::identity::IdentityServer {
+        self.runtime
+            .block_on(mrs_iam_sync_server::identity::IdentityServer::start(
+                config,
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .expect("identity server starts")
+    }
+
     /// The server.
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
@@ -69,6 +83,12 @@ impl Drop for TestServer {
     }
 }
 
+/// `http://127.0.0.1:PORT` of a port nothing listens on (bound, then released).
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    format!("http://{}", listener.local_addr().expect("address"))
+}
+
 /// A run of the binary being prepared: an empty environment but for what
 /// the test sets (no HOME: no profile file is ever read).
 pub struct Cli {
@@ -83,6 +103,8 @@ impl Cli {
         command
             .env_clear()
             .env("HOME", "/nonexistent-home-of-the-cli-tests")
+            // Never the real metadata service: a port nothing listens on.
+            .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", closed_port_url())
             .stdin(Stdio::null());
         Cli {
             command,

@@ -1,11 +1,44 @@
-//! Credentials, where they come from ([`Environment`], profile file) and how they
-//! authorize a request.
+//! Credentials, where they come from and how they authorize a request.
+//!
+//! * [`Credentials`]: the value that signs (AK/SK, temporary AK/SK + security token, or an
+//!   IAM token);
+//! * [`ProvideCredentials`]: a source that fetches credentials (with their expiry), and
+//!   [`CredentialsCache`] that keeps them fresh (refreshed when less than 40 minutes remain,
+//!   one fetch at a time, callers never wait while the current ones are valid);
+//! * one module per source, and [`CredentialsChain`], the official SDK's default chain:
+//!
+//! | # | Source | Configured by |
+//! |---|--------|---------------|
+//! | 1 | [`OidcSts`] | `HUAWEICLOUD_OIDC_PROVIDER_URN`, `HUAWEICLOUD_OIDC_AGENCY_URN`, `HUAWEICLOUD_OIDC_ID_TOKEN` or `HUAWEICLOUD_OIDC_TOKEN_FILE` |
+//! | 2 | environment: [`IdpFederation`], else AK/SK | `HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE`, else `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK` (+ `HUAWEICLOUD_SDK_SECURITY_TOKEN`) |
+//! | 3 | the profile file | `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials` |
+//! | 4 | [`Metadata`] (ECS/BMS agency) | nothing (`HUAWEICLOUD_SDK_METADATA_ENDPOINT` moves it) |
+//! | 5 | [`PodIdentity`] (CCE) | `HC_CONTAINER_CREDENTIALS_FULL_URI` + `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` |
+
+mod cache;
+mod chain;
+mod document;
+mod environment;
+mod idp_federation;
+mod metadata;
+mod oidc_sts;
+mod pod_identity;
+mod profile;
+mod provider;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
+
+pub use cache::{CredentialsCache, REFRESH_THRESHOLD};
+pub use chain::{Configured, CredentialsChain, SourceAttempt};
+pub use idp_federation::IdpFederation;
+pub use metadata::Metadata;
+pub use oidc_sts::OidcSts;
+pub use pod_identity::PodIdentity;
+pub use provider::{ProvideCredentials, Provided, StaticProvider};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use zeroize::Zeroizing;
@@ -234,97 +267,6 @@ impl Credentials {
         )?;
         Ok(creds.map(|c| (c, CredentialSource::Environment)))
     }
-
-    /// Credentials from the profile file: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, or else
-    /// `$HOME/.huaweicloud/credentials`; INI section `[basic]` with `ak`, `sk`, and
-    /// optionally `security_token` and `project_id` (keys are case-insensitive, values
-    /// trimmed, lines starting with `#` or `;` are comments).
-    ///
-    /// `Ok(None)` when the default file does not exist (or there is no home directory).
-    /// Errors: a file named by `HUAWEICLOUD_SDK_CREDENTIALS_FILE` that does not exist, an
-    /// unreadable file, a syntax error (with its line), no `[basic]` section, or a section
-    /// with only some of the keys. Errors name the file and never show a value.
-    pub fn from_profile_file(
-        env: &Environment,
-    ) -> Result<Option<(Credentials, CredentialSource)>, CredentialsError> {
-        let Some(location) = ProfileLocation::of(env) else {
-            return Ok(None);
-        };
-        let bytes = match std::fs::read(&location.path) {
-            Ok(bytes) => Zeroizing::new(bytes),
-            Err(e) if e.kind() == io::ErrorKind::NotFound && !location.from_env => {
-                return Ok(None);
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(CredentialsError::ProfileNotFound {
-                    path: location.path,
-                });
-            }
-            Err(source) => {
-                return Err(CredentialsError::ProfileUnreadable {
-                    path: location.path,
-                    source,
-                });
-            }
-        };
-        let profile = parse_profile(&bytes, &location.path)?;
-        let path = location.path;
-        let Some(mut section) = profile.basic else {
-            return Err(CredentialsError::MissingSection {
-                other_case: profile
-                    .sections
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(PROFILE_SECTION)),
-                other_sections: profile.sections.len(),
-                path,
-            });
-        };
-        let take = |s: &mut BTreeMap<String, Secret>, key: &str| {
-            s.remove(key)
-                .map(|v| v.expose().to_owned())
-                .and_then(non_empty)
-        };
-        let ak = take(&mut section, "ak");
-        let sk = Zeroizing::new(take(&mut section, "sk"));
-        let token = Zeroizing::new(take(&mut section, "security_token"));
-        let project_id = take(&mut section, "project_id");
-        let creds = assemble(
-            ak,
-            sk.as_deref(),
-            token.as_deref(),
-            project_id,
-            ["ak", "sk", "security_token"],
-            || format!("[{PROFILE_SECTION}] section of {}", path.display()),
-        )?;
-        match creds {
-            Some(c) => Ok(Some((c, CredentialSource::ProfileFile(path)))),
-            None => Err(CredentialsError::Missing {
-                what: "ak and sk",
-                location: format!("[{PROFILE_SECTION}] section of {}", path.display()),
-            }),
-        }
-    }
-
-    /// The default chain: the environment, then the profile file. Errors from a source that
-    /// is partly configured stop the chain; when no source has credentials the error says
-    /// where it looked.
-    pub fn from_chain(
-        env: &Environment,
-    ) -> Result<(Credentials, CredentialSource), CredentialsError> {
-        if let Some(found) = Self::from_environment(env)? {
-            return Ok(found);
-        }
-        if let Some(found) = Self::from_profile_file(env)? {
-            return Ok(found);
-        }
-        let profile = match ProfileLocation::of(env) {
-            Some(l) => format!("{} (not found)", l.path.display()),
-            None => format!(
-                "no profile file ({ENV_CREDENTIALS_FILE} is not set and there is no home directory: HOME is not set)"
-            ),
-        };
-        Err(CredentialsError::NotFound { profile })
-    }
 }
 
 fn precheck(ak: &str, sk: &Secret) -> Result<(), SignError> {
@@ -386,131 +328,6 @@ fn assemble(
 }
 
 // ---------------------------------------------------------------------------------------
-// Profile file
-
-struct ProfileLocation {
-    path: PathBuf,
-    /// Named by HUAWEICLOUD_SDK_CREDENTIALS_FILE (then it must exist).
-    from_env: bool,
-}
-
-impl ProfileLocation {
-    fn of(env: &Environment) -> Option<Self> {
-        if let Some(path) = env.var(ENV_CREDENTIALS_FILE).and_then(non_empty) {
-            return Some(ProfileLocation {
-                path: PathBuf::from(path),
-                from_env: true,
-            });
-        }
-        env.home_dir().map(|home| ProfileLocation {
-            path: home.join(".huaweicloud").join("credentials"),
-            from_env: false,
-        })
-    }
-}
-
-struct Profile {
-    basic: Option<BTreeMap<String, Secret>>,
-    sections: Vec<String>,
-}
-
-/// Keys of the official SDK's profile sections: the only file content errors may show.
-const KNOWN_KEYS: &[&str] = &[
-    "ak",
-    "sk",
-    "project_id",
-    "security_token",
-    "domain_id",
-    "iam_endpoint",
-    "idp_id",
-    "id_token_file",
-];
-
-/// A small INI reader (the subset of Python's `configparser` a credentials file uses).
-fn parse_profile(bytes: &[u8], path: &Path) -> Result<Profile, CredentialsError> {
-    let invalid = |line: usize, reason: String| CredentialsError::ProfileInvalid {
-        path: path.to_owned(),
-        line,
-        reason,
-    };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        invalid(line, "the file is not valid UTF-8".to_owned())
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-
-    let mut sections: Vec<String> = Vec::new();
-    let mut basic: Option<BTreeMap<String, Secret>> = None;
-    let mut in_basic = false;
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix('[') {
-            let Some(name) = rest.strip_suffix(']') else {
-                return Err(invalid(
-                    line_no,
-                    "a section header must look like `[name]`".to_owned(),
-                ));
-            };
-            let name = name.trim();
-            if sections.iter().any(|s| s == name) {
-                let shown = if name == PROFILE_SECTION {
-                    format!("section [{name}]")
-                } else {
-                    "a section".to_owned()
-                };
-                return Err(invalid(line_no, format!("{shown} appears twice")));
-            }
-            sections.push(name.to_owned());
-            in_basic = name == PROFILE_SECTION;
-            if in_basic {
-                basic = Some(BTreeMap::new());
-            }
-            continue;
-        }
-        let Some(split) = line.find(['=', ':']) else {
-            return Err(invalid(
-                line_no,
-                "expected `key = value`, a `[section]` header or a comment".to_owned(),
-            ));
-        };
-        let key = line[..split].trim().to_lowercase();
-        // Only well-known key names are ever shown: a stray line may be a secret.
-        let shown = if KNOWN_KEYS.contains(&key.as_str()) {
-            format!("key `{key}`")
-        } else {
-            "a key".to_owned()
-        };
-        if key.is_empty() {
-            return Err(invalid(line_no, "a key is missing before `=`".to_owned()));
-        }
-        if sections.is_empty() {
-            return Err(invalid(
-                line_no,
-                format!("{shown} comes before any `[section]` header"),
-            ));
-        }
-        if in_basic && let Some(map) = basic.as_mut() {
-            if map.contains_key(&key) {
-                return Err(invalid(
-                    line_no,
-                    format!("{shown} appears twice in section [{PROFILE_SECTION}]"),
-                ));
-            }
-            map.insert(key, Secret::new(line[split + 1..].trim()));
-        }
-    }
-    Ok(Profile { basic, sections })
-}
-
-// ---------------------------------------------------------------------------------------
 // Where credentials came from, and errors
 
 /// Where credentials were found.
@@ -523,6 +340,35 @@ pub enum CredentialSource {
     Environment,
     /// The `[basic]` section of this profile file.
     ProfileFile(PathBuf),
+    /// OIDC federation: STS `assume-with-oidc` (`HUAWEICLOUD_OIDC_*`).
+    OidcSts,
+    /// IdP federation at IAM.
+    IdpFederation {
+        /// The identity provider's id.
+        idp_id: String,
+        /// The profile file that configured it; `None`: the environment.
+        profile: Option<PathBuf>,
+    },
+    /// The ECS/BMS metadata service (the agency bound to the instance).
+    Metadata,
+    /// CCE pod identity (`HC_CONTAINER_CREDENTIALS_FULL_URI`).
+    PodIdentity,
+}
+
+impl CredentialSource {
+    /// A short stable name: `explicit`, `environment`, `profile`, `oidc-sts`,
+    /// `idp-federation`, `metadata` or `pod-identity`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CredentialSource::Explicit => "explicit",
+            CredentialSource::Environment => "environment",
+            CredentialSource::ProfileFile(_) => "profile",
+            CredentialSource::OidcSts => "oidc-sts",
+            CredentialSource::IdpFederation { .. } => "idp-federation",
+            CredentialSource::Metadata => "metadata",
+            CredentialSource::PodIdentity => "pod-identity",
+        }
+    }
 }
 
 impl fmt::Display for CredentialSource {
@@ -534,6 +380,26 @@ impl fmt::Display for CredentialSource {
             }
             CredentialSource::ProfileFile(path) => {
                 write!(f, "profile file {} [{PROFILE_SECTION}]", path.display())
+            }
+            CredentialSource::OidcSts => f.write_str(
+                "OIDC federation through STS (HUAWEICLOUD_OIDC_PROVIDER_URN, HUAWEICLOUD_OIDC_AGENCY_URN)",
+            ),
+            CredentialSource::IdpFederation { profile: None, .. } => f.write_str(
+                "IdP federation through IAM (HUAWEICLOUD_SDK_IDP_ID, HUAWEICLOUD_SDK_ID_TOKEN_FILE)",
+            ),
+            CredentialSource::IdpFederation {
+                profile: Some(path),
+                ..
+            } => write!(
+                f,
+                "IdP federation through IAM (profile file {} [{PROFILE_SECTION}])",
+                path.display()
+            ),
+            CredentialSource::Metadata => {
+                f.write_str("the ECS/BMS metadata service (the instance's agency)")
+            }
+            CredentialSource::PodIdentity => {
+                f.write_str("CCE pod identity (HC_CONTAINER_CREDENTIALS_FULL_URI)")
             }
         }
     }
@@ -591,11 +457,80 @@ pub enum CredentialsError {
         /// Whether one of them is `basic` in another case (`[Basic]`): names are case-sensitive.
         other_case: bool,
     },
-    /// No source had credentials.
-    NotFound {
-        /// Where the profile file was looked for, and what happened.
-        profile: String,
+    /// A token file (named by `variable`) cannot be used.
+    TokenFile {
+        /// The variable or profile key that names it.
+        variable: String,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: TokenFileProblem,
     },
+    /// A variable holds a value that cannot be used.
+    InvalidVariable {
+        /// The variable.
+        variable: &'static str,
+        /// Why (never the value).
+        reason: String,
+    },
+    /// An endpoint override is not a usable URL.
+    Endpoint(crate::region::EndpointError),
+    /// A credential service could not be reached (refused, no route, no answer in time).
+    Unreachable {
+        /// What was called, e.g. `the metadata service`.
+        service: &'static str,
+        /// Where.
+        endpoint: String,
+        /// The transport error.
+        source: crate::transport::HttpError,
+    },
+    /// A credential service answered with an error status.
+    Rejected {
+        /// What was called.
+        service: &'static str,
+        /// The request, e.g. `POST https://sts.../v5/agencies/assume-with-oidc`.
+        request: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the answer's body (error bodies carry no secret).
+        detail: String,
+    },
+    /// The metadata service says no agency is bound to this instance.
+    AgencyNotBound {
+        /// The metadata service.
+        endpoint: String,
+    },
+    /// A credential service answered something that is not a credential.
+    Malformed {
+        /// What was called.
+        service: &'static str,
+        /// What is wrong (never a value).
+        reason: String,
+    },
+    /// The credentials expired and could not be refreshed.
+    Expired {
+        /// Where they came from.
+        source: CredentialSource,
+        /// Why the refresh failed.
+        refresh: Box<CredentialsError>,
+    },
+    /// No source of the chain had credentials; each one tried says why.
+    NotFound {
+        /// Every source tried, in order, and why it gave nothing.
+        tried: Vec<SourceAttempt>,
+    },
+}
+
+/// What is wrong with a token file.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TokenFileProblem {
+    /// It does not exist.
+    NotFound,
+    /// It is empty (or only white space).
+    Empty,
+    /// It cannot be read.
+    Unreadable(io::Error),
 }
 
 impl fmt::Display for CredentialsError {
@@ -654,11 +589,67 @@ impl fmt::Display for CredentialsError {
                     (n, _) => write!(f, " (it has {n} other sections)"),
                 }
             }
-            CredentialsError::NotFound { profile } => write!(
+            CredentialsError::TokenFile {
+                variable,
+                path,
+                problem,
+            } => {
+                write!(
+                    f,
+                    "{variable} names the token file {}, which ",
+                    path.display()
+                )?;
+                match problem {
+                    TokenFileProblem::NotFound => f.write_str("does not exist"),
+                    TokenFileProblem::Empty => f.write_str("is empty"),
+                    TokenFileProblem::Unreadable(e) => write!(f, "cannot be read: {e}"),
+                }
+            }
+            CredentialsError::InvalidVariable { variable, reason } => {
+                write!(f, "{variable} is not usable: {reason}")
+            }
+            CredentialsError::Endpoint(e) => e.fmt(f),
+            CredentialsError::Unreachable {
+                service,
+                endpoint,
+                source,
+            } => write!(f, "{service} at {endpoint} is unreachable: {source}"),
+            CredentialsError::Rejected {
+                service,
+                request,
+                status,
+                detail,
+            } => {
+                write!(f, "{service} answered {status} to {request}")?;
+                if !detail.is_empty() {
+                    write!(f, ": {detail}")?;
+                }
+                Ok(())
+            }
+            CredentialsError::AgencyNotBound { endpoint } => write!(
                 f,
-                "no credentials found: looked in the environment ({ENV_AK}, {ENV_SK}, \
-                 {ENV_SECURITY_TOKEN}) and in {profile}"
+                "the metadata service at {endpoint} says no agency is bound to this instance \
+                 (\"Please configure Cloud Service Agency first\"): bind an agency to the ECS/BMS \
+                 instance in the console (instance details > Management Information > Agency), \
+                 or configure another credential source"
             ),
+            CredentialsError::Malformed { service, reason } => {
+                write!(f, "{service} answered a malformed credential: {reason}")
+            }
+            CredentialsError::Expired { source, refresh } => write!(
+                f,
+                "the credentials from {source} expired and could not be refreshed: {refresh}"
+            ),
+            CredentialsError::NotFound { tried } => {
+                f.write_str("no credentials found; tried, in order:")?;
+                for (i, attempt) in tried.iter().enumerate() {
+                    write!(f, " {}. {attempt};", i + 1)?;
+                }
+                f.write_str(
+                    " configure one of them (see the README's Credentials section), \
+                     or pass credentials explicitly",
+                )
+            }
         }
     }
 }
@@ -667,6 +658,13 @@ impl std::error::Error for CredentialsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             CredentialsError::ProfileUnreadable { source, .. } => Some(source),
+            CredentialsError::TokenFile {
+                problem: TokenFileProblem::Unreadable(e),
+                ..
+            } => Some(e),
+            CredentialsError::Endpoint(e) => Some(e),
+            CredentialsError::Unreachable { source, .. } => Some(source),
+            CredentialsError::Expired { refresh, .. } => Some(refresh.as_ref()),
             _ => None,
         }
     }
@@ -741,4 +739,37 @@ impl fmt::Debug for Environment {
                 .finish(),
         }
     }
+}
+
+/// Reads a token file named by `variable` (the official SDK's `_get_content`: the text,
+/// trimmed). Read afresh on every fetch: projected tokens are rotated in place.
+pub(crate) fn read_token_file(
+    variable: &str,
+    path: &std::path::Path,
+) -> Result<Secret, CredentialsError> {
+    let problem = match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes = Zeroizing::new(bytes);
+            match std::str::from_utf8(&bytes) {
+                Ok(text) if !text.trim().is_empty() => return Ok(Secret::new(text.trim())),
+                Ok(_) => TokenFileProblem::Empty,
+                Err(_) => TokenFileProblem::Unreadable(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the file is not valid UTF-8",
+                )),
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => TokenFileProblem::NotFound,
+        Err(e) => TokenFileProblem::Unreadable(e),
+    };
+    Err(CredentialsError::TokenFile {
+        variable: variable.to_owned(),
+        path: path.to_owned(),
+        problem,
+    })
+}
+
+/// A non-empty variable of `env`.
+pub(crate) fn env_var(env: &Environment, name: &str) -> Option<String> {
+    env.var(name).filter(|v| !v.trim().is_empty())
 }
