@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_build;
 pub mod bench_throttled;
+pub mod bench_wrk;
 pub mod check;
 pub mod generate;
 pub mod lint;

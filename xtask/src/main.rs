@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use std::path::Path;
 
-use xtask::{bench, bench_build, check, generate, spec_diff, spec_review, workspace_root};
+use xtask::{
+    bench, bench_build, bench_wrk, check, generate, spec_diff, spec_review, workspace_root,
+};
 
 const USAGE: &str = "\
 cargo xtask <command>
@@ -31,6 +33,8 @@ Commands:
   bench --build [--runs N]
                        build a dependant of the client and a bare reqwest crate
                        from cold, alternately N times (default 1), and compare
+  bench --wrk          `mrs-iam-sync status` over 10,000 clusters at concurrency 32
+                       against wrk at 32 connections, on one canned-JSON server
   help                 print this message
 ";
 
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         }
         ["bench"] => bench::run(&root, false),
         ["bench", "--report"] => bench::run(&root, true),
+        ["bench", "--wrk"] => bench_wrk::run(&root),
         ["bench", "--build"] => bench_build::run(&root, 1),
         ["bench", "--build", "--runs", runs] => match runs.parse() {
             Ok(runs) if runs > 0 => bench_build::run(&root, runs),

@@ -7,20 +7,50 @@ use std::io::Write as _;
 use mrs_iam_sync::{Error, OneLine};
 use serde::Serialize;
 
-/// Writes one line to stdout. A closed pipe (`| head`) is not an error worth
-/// a panic: the line is dropped.
-pub fn line(text: impl Display) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+/// Stdout, a line at a time: each line is put together in a buffer that is
+/// kept for the next one, and written with one call. A closed pipe
+/// (`| head`) is not an error worth a panic: the line is dropped.
+#[derive(Default)]
+pub struct Lines {
+    buffer: Vec<u8>,
 }
 
-/// Writes `value` as one line of JSON to stdout.
-pub fn json(value: &impl Serialize) {
-    match serde_json::to_string(value) {
-        Ok(text) => line(text),
-        // Plain data always serializes; say so rather than print nothing.
-        Err(err) => line(format!("{{\"error\":\"cannot encode the output: {err}\"}}")),
+impl Lines {
+    /// Writes `text` and a line break.
+    pub fn text(&mut self, text: impl Display) {
+        self.buffer.clear();
+        let _ = writeln!(self.buffer, "{text}");
+        self.write();
     }
+
+    /// Writes `value` as one line of JSON.
+    pub fn json(&mut self, value: &impl Serialize) {
+        self.buffer.clear();
+        if let Err(err) = serde_json::to_writer(&mut self.buffer, value) {
+            // Plain data always serializes; say so rather than print nothing.
+            self.buffer.clear();
+            let _ = write!(
+                self.buffer,
+                "{{\"error\":\"cannot encode the output: {err}\"}}"
+            );
+        }
+        self.buffer.push(b'\n');
+        self.write();
+    }
+
+    fn write(&self) {
+        let _ = std::io::stdout().lock().write_all(&self.buffer);
+    }
+}
+
+/// Writes one line to stdout (see [`Lines`]).
+pub fn line(text: impl Display) {
+    Lines::default().text(text);
+}
+
+/// Writes `value` as one line of JSON to stdout (see [`Lines`]).
+pub fn json(value: &impl Serialize) {
+    Lines::default().json(value);
 }
 
 /// An error in one line: `<status> <code>: <message> (request id <id>)` when

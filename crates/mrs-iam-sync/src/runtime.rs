@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm, SystemClock};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -116,6 +116,11 @@ impl Default for Runtime {
 /// Who the client says it is, as the official SDKs do.
 static USER_AGENT_VALUE: HeaderValue =
     HeaderValue::from_static(concat!("mrs-iam-sync-rust/", env!("CARGO_PKG_VERSION")));
+/// progenitor's version header, which MRS does not want.
+static API_VERSION: HeaderName = HeaderName::from_static("api-version");
+/// The service's request id header.
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// What the official SDK sends as the content type of a JSON body, and of a
 /// request without one.
 const JSON_BODY_CONTENT_TYPE: &str = "application/json;charset=utf-8";
@@ -131,7 +136,7 @@ impl ClientHooks<Runtime> for Client {
         let headers = request.headers_mut();
         // progenitor's `api-version` means nothing to MRS; the official SDK
         // states the content type on every request.
-        headers.remove("api-version");
+        headers.remove(&API_VERSION);
         let content_type = if has_body {
             JSON_BODY_CONTENT_TYPE
         } else {
@@ -197,7 +202,6 @@ pub(crate) async fn send_with_retries(
 
         let sent_at = Instant::now();
         let result = http.execute(outgoing).await;
-        let latency_ms = sent_at.elapsed().as_millis() as u64;
         if let Ok(response) = &result {
             throttle.record(sent_at, is_throttling(response.status().as_u16(), None));
         }
@@ -205,12 +209,16 @@ pub(crate) async fn send_with_retries(
         let delay = match &result {
             Ok(response) => {
                 let status = response.status();
-                let request_id = request_id_header(response.headers());
+                // Fields are evaluated only when a subscriber listens.
                 tracing::debug!(
                     attempt,
                     status = status.as_u16(),
-                    request_id = request_id.as_deref().unwrap_or(""),
-                    latency_ms,
+                    request_id = response
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|id| id.to_str().ok())
+                        .unwrap_or(""),
+                    latency_ms = sent_at.elapsed().as_millis() as u64,
                     "attempt answered"
                 );
                 if can_retry && idempotent && is_retryable_status(status) {
@@ -220,7 +228,12 @@ pub(crate) async fn send_with_retries(
                 }
             }
             Err(err) => {
-                tracing::debug!(attempt, latency_ms, error = %err, "attempt failed");
+                tracing::debug!(
+                    attempt,
+                    latency_ms = sent_at.elapsed().as_millis() as u64,
+                    error = %err,
+                    "attempt failed"
+                );
                 if can_retry && may_retry_error(err, idempotent) {
                     Some(settings.retry.backoff(attempt + 1, fastrand::f64()))
                 } else {

@@ -1,6 +1,7 @@
 //! `status`: is an IAM sync running? For one cluster or many, concurrently,
 //! printed in the order given.
 
+use std::borrow::Cow;
 use std::io::Read as _;
 
 use futures::stream::{self, StreamExt as _};
@@ -10,7 +11,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::args::{GlobalArgs, StatusArgs};
 use crate::exit::{self, Failure};
-use crate::output::{self, ErrorJson};
+use crate::output::{self, ErrorJson, Lines};
 
 /// One cluster's answer, as a JSON line.
 #[derive(Debug, Serialize)]
@@ -67,8 +68,9 @@ pub async fn run(ctx: &Ctx, ids: &[String], concurrency: usize) -> Result<(), Fa
         .max()
         .unwrap_or(0)
         .max("CLUSTER ID".len());
+    let mut lines = Lines::default();
     if !ctx.json {
-        output::line(format!("{:<width$}  SYNCHRONIZING", "CLUSTER ID"));
+        lines.text(format_args!("{:<width$}  SYNCHRONIZING", "CLUSTER ID"));
     }
     let mut answers = stream::iter(ids.iter().enumerate())
         .map(|(index, id)| async move { (index, ctx.client.is_synchronizing(id).await) })
@@ -85,7 +87,7 @@ pub async fn run(ctx: &Ctx, ids: &[String], concurrency: usize) -> Result<(), Fa
                 code = code.max(exit::for_error(err));
                 first_error.get_or_insert_with(|| output::error_line(err));
             }
-            print_row(ctx.json, id, &answer, width);
+            print_row(&mut lines, ctx.json, id, &answer, width);
             next += 1;
         }
     }
@@ -103,33 +105,40 @@ pub async fn run(ctx: &Ctx, ids: &[String], concurrency: usize) -> Result<(), Fa
     Err(Failure::Partial { code, message })
 }
 
-fn print_row(json: bool, id: &str, answer: &Result<bool, Error>, width: usize) {
+fn print_row(lines: &mut Lines, json: bool, id: &str, answer: &Result<bool, Error>, width: usize) {
     if json {
-        output::json(&StatusJson {
+        lines.json(&StatusJson {
             cluster_id: id,
             is_synchronizing: answer.as_ref().ok().copied(),
             error: answer.as_ref().err().map(ErrorJson::from),
         });
         return;
     }
-    let shown = match answer {
-        Ok(running) => output::yes_no(*running).to_owned(),
-        Err(err) => format!("error: {}", output::error_line(err)),
-    };
-    output::line(format!("{:<width$}  {shown}", shown_id(id)));
+    let id = shown_id(id);
+    match answer {
+        Ok(running) => lines.text(format_args!("{id:<width$}  {}", output::yes_no(*running))),
+        Err(err) => lines.text(format_args!(
+            "{id:<width$}  error: {}",
+            output::error_line(err)
+        )),
+    }
 }
 
 /// The id as the table shows it: on one line, and no longer than a valid id
 /// can be (the JSON output keeps it whole).
-fn shown_id(id: &str) -> String {
+fn shown_id(id: &str) -> Cow<'_, str> {
     const LONGEST: usize = 64;
+    let plain = |c: char| !c.is_whitespace() && !c.is_control();
+    if id.len() <= LONGEST && !id.is_empty() && id.chars().all(plain) {
+        return Cow::Borrowed(id);
+    }
     let id = OneLine(id).to_string();
     if id.chars().count() <= LONGEST {
-        return id;
+        return Cow::Owned(id);
     }
     let mut shown: String = id.chars().take(LONGEST - 1).collect();
     shown.push('…');
-    shown
+    Cow::Owned(shown)
 }
 
 #[cfg(test)]
@@ -148,7 +157,9 @@ mod tests {
     #[test]
     fn long_ids_are_cut_in_the_table() {
         assert_eq!(shown_id("cid-1"), "cid-1");
-        let long = shown_id(&"x".repeat(300));
+        assert_eq!(shown_id("a\nb\x1b[1m"), "a b [1m");
+        let long = "x".repeat(300);
+        let long = shown_id(&long);
         assert_eq!(long.chars().count(), 64);
         assert!(long.ends_with('…'));
     }
