@@ -2,6 +2,7 @@
 
 pub mod canned;
 pub mod capture;
+pub mod conformance;
 pub mod hostile;
 pub mod pinned;
 pub mod spec;

@@ -13,16 +13,16 @@ use mrs_iam_sync_server::{
     Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Fault, FaultKind, RetryAfter,
     Server,
 };
+use mrs_iam_sync_tests::conformance::ClientOnlyServer;
 
 const CLUSTER: &str = DEMO_CLUSTER_ID;
 
-async fn server_with(config: Config) -> Server {
-    Server::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("server starts")
+/// Every request the client sends here must conform to the spec.
+async fn server_with(config: Config) -> ClientOnlyServer {
+    ClientOnlyServer::start(config).await
 }
 
-async fn server() -> Server {
+async fn server() -> ClientOnlyServer {
     server_with(Config::default()).await
 }
 

@@ -8,8 +8,10 @@ use mrs_iam_sync::{Client, Credentials, Error, WaitOptions};
 use mrs_iam_sync_server::{
     AccessKey, Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN, Server,
 };
+use mrs_iam_sync_tests::conformance::ClientOnlyServer;
 
-async fn start() -> Server {
+/// Every request the client sends here must conform to the spec.
+async fn start() -> ClientOnlyServer {
     let config = Config {
         sync_duration: Duration::from_millis(300),
         access_keys: vec![
@@ -18,9 +20,7 @@ async fn start() -> Server {
         ],
         ..Config::default()
     };
-    Server::start(config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    ClientOnlyServer::start(config).await
 }
 
 fn client(server: &Server, credentials: Credentials) -> Client {

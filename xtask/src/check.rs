@@ -23,8 +23,8 @@ pub fn run(root: &Path) -> Result<()> {
         "{shown}: sound ({} operations, {} path parameters, {} examples valid against their schemas)",
         report.operations, report.path_parameters, report.examples
     );
-    let code = generate::render(&spec)?;
-    generate::check_fresh(&root.join(paths::GENERATED), &code)
+    let files = generate::render_all(&spec)?;
+    generate::check_all_fresh(root, &files)
 }
 
 /// `cargo xtask check --base REV`: the normal check, then the version gate

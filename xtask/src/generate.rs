@@ -1,9 +1,12 @@
-//! `cargo xtask generate`: spec → progenitor → prettyplease → one file.
+//! `cargo xtask generate`: spec → progenitor → prettyplease → the client
+//! (`generated.rs`), and spec → [`crate::rules`] → its rules (`rules.rs`).
 
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypePatch};
+use progenitor::{
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
+};
 use quote::quote;
 
 use crate::paths;
@@ -21,27 +24,51 @@ pub enum Mode {
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
     let spec_path = root.join(paths::SPEC);
     let spec = spec::load(&spec_path, &spec_path.display().to_string())?;
-    let code = render(&spec)?;
-    let target = root.join(paths::GENERATED);
+    let files = render_all(&spec)?;
     match mode {
         Mode::Write => {
-            if write_if_changed(&target, code.as_bytes())? {
-                println!(
-                    "generated {} ({} bytes) from {}",
-                    target.display(),
-                    code.len(),
-                    spec_path.display()
-                );
-            } else {
-                println!(
-                    "{} is up to date with {}",
-                    target.display(),
-                    spec_path.display()
-                );
+            for (path, code) in &files {
+                let target = root.join(path);
+                if write_if_changed(&target, code.as_bytes())? {
+                    println!(
+                        "generated {} ({} bytes) from {}",
+                        target.display(),
+                        code.len(),
+                        spec_path.display()
+                    );
+                } else {
+                    println!(
+                        "{} is up to date with {}",
+                        target.display(),
+                        spec_path.display()
+                    );
+                }
             }
             Ok(())
         }
-        Mode::Check => check_fresh(&target, &code),
+        Mode::Check => check_all_fresh(root, &files),
+    }
+}
+
+/// Every generated file: its path relative to the root, and its text.
+pub fn render_all(spec: &Spec) -> Result<[(&'static str, String); 2]> {
+    Ok([
+        (paths::GENERATED, render(spec)?),
+        (paths::RULES, render_rules(spec)?),
+    ])
+}
+
+/// Checks every generated file, reporting each stale one with its diff.
+pub fn check_all_fresh(root: &Path, files: &[(&'static str, String)]) -> Result<()> {
+    let stale: Vec<String> = files
+        .iter()
+        .filter_map(|(path, code)| check_fresh(&root.join(path), code).err())
+        .map(|err| err.to_string())
+        .collect();
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        bail!(stale.join("\n"))
     }
 }
 
@@ -62,7 +89,29 @@ fn settings(spec: &Spec) -> GenerationSettings {
         // unsigned client.
         .with_inner_type(quote!(crate::Runtime))
         .with_hooks(HooksMode::Expected)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // IAM names stay plain strings (`vec!["alice".into()]`): their rule
+        // (non-empty) is checked by the generated rules before sending, not
+        // by a newtype every caller would have to build.
+        .with_replacement(
+            "IamName",
+            "::std::string::String",
+            [TypeImpl::Default, TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        )
+        // Error bodies come in three shapes (`ErrorBody`, with a `not` that
+        // typify cannot turn into a type); the runtime normalises each into
+        // `ErrorResponse` before decoding (`body.rs`), so that is the error
+        // type of every operation.
+        .with_replacement(
+            "ErrorBody",
+            "crate::types::ErrorResponse",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "NestedErrorResponse",
+            "::serde_json::Map<::std::string::String, ::serde_json::Value>",
+            [TypeImpl::Default].into_iter(),
+        );
     // Every type comes from a named schema; progenitor sets attributes per type.
     let schemas = spec
         .openapi
@@ -84,6 +133,16 @@ pub fn render(spec: &Spec) -> Result<String> {
         .map_err(|err| anyhow!("{}: progenitor cannot generate a client: {err}", spec.name))?;
     let file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+    let body = prettyplease::unparse(&file);
+    Ok(format!("{}{body}", header()))
+}
+
+/// Generates the rules module, header included. Deterministic too.
+pub fn render_rules(spec: &Spec) -> Result<String> {
+    let tokens = crate::rules::render_tokens(spec)
+        .map_err(|err| anyhow!("{}: cannot generate the rules: {err:#}", spec.name))?;
+    let file: syn::File =
+        syn::parse2(tokens).context("the rules generator produced code that does not parse")?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{}{body}", header()))
 }
@@ -131,6 +190,10 @@ pub fn write_if_changed(target: &Path, bytes: &[u8]) -> Result<bool> {
 
 /// Fails with a unified diff when the file on disk differs from `fresh`.
 pub fn check_fresh(target: &Path, fresh: &str) -> Result<()> {
+    let shown = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let current = std::fs::read_to_string(target).unwrap_or_default();
     if current == fresh {
         println!("{} is fresh", target.display());
@@ -140,8 +203,8 @@ pub fn check_fresh(target: &Path, fresh: &str) -> Result<()> {
     print!(
         "{}",
         diff.unified_diff().context_radius(3).header(
-            &format!("a/{}", paths::GENERATED),
-            &format!("b/{} (from the spec)", paths::GENERATED)
+            &format!("a/{shown}"),
+            &format!("b/{shown} (from the spec)")
         )
     );
     bail!(

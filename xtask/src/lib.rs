@@ -8,6 +8,7 @@ pub mod bench_wrk;
 pub mod check;
 pub mod generate;
 pub mod lint;
+pub mod rules;
 pub mod spec;
 pub mod spec_diff;
 pub mod spec_review;
@@ -95,6 +96,10 @@ pub mod paths {
     pub const SPEC: &str = "spec/mrs-iam-sync.yaml";
     /// The single generated source file of the client crate.
     pub const GENERATED: &str = "crates/mrs-iam-sync/src/generated.rs";
+    /// The generated rules of the spec (bounds, patterns, rule texts,
+    /// operations), beside the generated client; used by the client and
+    /// the loopback server.
+    pub const RULES: &str = "crates/mrs-iam-sync/src/rules.rs";
     /// The manifest of the generated client crate (its version is gated).
     pub const CLIENT_MANIFEST: &str = "crates/mrs-iam-sync/Cargo.toml";
 }

@@ -117,28 +117,11 @@ impl fmt::Display for FaultParseError {
 
 impl std::error::Error for FaultParseError {}
 
-/// Parse a duration: `250ms`, `2s`, `1.5s`, `1m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    let value: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid duration '{s}' (examples: 250ms, 2s, 1.5s, 1m)"))?;
-    let nanos = (value * scale * 1e9).round();
-    if !(0.0..=1e18).contains(&nanos) {
-        return Err(format!("invalid duration '{s}'"));
-    }
-    // In range and rounded: the cast is exact.
-    Ok(Duration::from_nanos(nanos as u64))
+/// Parses a duration in humantime's grammar (`250ms`, `2s`, `1.5s`,
+/// `1m30s`, `1h 30m`), the grammar of the CLI's durations too.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|err| format!("invalid duration '{text}': {err} (e.g. 250ms, 2s, 1m30s)"))
 }
 
 impl FromStr for FaultKind {
@@ -254,10 +237,11 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_duration("200ms"), Ok(Duration::from_millis(200)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
-        assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        for bad in ["2", "-1s", "soon"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -34,17 +34,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::response::Response;
+use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::{self, RawRequest};
+use crate::server::Response;
 use crate::{AccessKey, DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, RecordedRequest};
 
 /// The OIDC provider URN the default configuration accepts.
@@ -271,8 +271,11 @@ impl IdentityServer {
             counter: AtomicU64::new(0),
         });
         let (stop, stopped) = watch::channel(false);
-        let app = Router::new().fallback(answer).with_state(shared.clone());
-        let task = tokio::spawn(crate::server::accept_loop(listener, app, stopped));
+        let handler = {
+            let shared = shared.clone();
+            move |req, _| answer(shared.clone(), req)
+        };
+        let task = tokio::spawn(crate::server::accept_loop(listener, handler, stopped));
         Ok(IdentityServer {
             shared,
             addr,
@@ -348,7 +351,7 @@ fn service_of(method: &Method, path: &str) -> Option<Service> {
 }
 
 fn text(status: u16, body: impl Into<String>) -> Response {
-    let mut response = Response::new(Body::from(body.into()));
+    let mut response = Response::new(Full::new(Bytes::from(body.into())));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response
@@ -429,11 +432,12 @@ impl Shared {
     }
 }
 
-async fn answer(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn answer(shared: Arc<Shared>, req: http::Request<Incoming>) -> Response {
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
+    let body = match Limited::new(body, 64 * 1024).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
     let path = parts.uri.path().to_owned();
     let headers: Vec<(String, String)> = parts
         .headers

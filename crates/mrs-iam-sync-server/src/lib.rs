@@ -48,8 +48,10 @@
 //! 2. The body is read up to [`Config::max_body_bytes`] (a larger
 //!    `Content-Length` is refused without reading) → 413 `APIGW.0201`.
 //! 3. The request is recorded ([`Server::requests`]), whatever happens next.
-//! 4. Routing: an unknown path → 404 `APIGW.0101`; a known path with another
-//!    method → 405 `APIGW.0101` with `Allow`.
+//! 4. Routing, by the operation table generated from the spec
+//!    (`mrs_iam_sync::rules::OPERATIONS`): an unknown path → 404
+//!    `APIGW.0101`; a known path with another method → 405 `APIGW.0101`
+//!    with `Allow`.
 //! 5. Authentication → 401 `APIGW.0301`.
 //! 6. Throttling, with [`Config::rate_limit`]: over the caller's rate →
 //!    429 `APIGW.0308` with `Retry-After` (whole seconds until the caller's
@@ -60,9 +62,17 @@
 //!    [`FaultKind::DropConnectionAfterProcessing`] goes on, then closes the
 //!    connection instead of answering). Unauthenticated requests and unknown
 //!    paths never consume a fault; an invalid id or unknown cluster does.
-//! 8. Path parameters → 400 `12000002`; unknown cluster → 400 `12000003`.
-//! 9. The body (POST, DELETE) → 400 `12000002` naming the problem.
-//! 10. The operation.
+//! 8. Path parameters, by the spec's generated types and rules → 400
+//!    `12000002`; unknown cluster → 400 `12000003`.
+//! 9. The body (POST, DELETE): a non-empty body not sent as
+//!    `application/json` → 415 `12000002`; not a JSON object, `null` or a
+//!    wrong type for a field (the body is decoded into the spec's generated
+//!    type), or a broken rule of the spec (`maxItems`, empty names) → 400
+//!    `12000002` naming the field. An absent or empty body means `{}` (the
+//!    spec makes the body optional).
+//! 10. The operation. UpdateSyncIamUser naming an IAM user or group that the
+//!     configured directory ([`Config::iam_users`], [`Config::iam_groups`])
+//!     does not know → 400 `12000002` naming them.
 //!
 //! # Sync semantics
 //!

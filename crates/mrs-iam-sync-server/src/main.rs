@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use mrs_iam_sync_server::identity::{IdentityConfig, IdentityServer};
-use mrs_iam_sync_server::{AccessKey, Config, DEMO_AK, Fault, Server, parse_duration};
+use mrs_iam_sync_server::{AccessKey, Config, DEMO_AK, Fault, IamUser, Server, parse_duration};
 
 /// A loopback Huawei Cloud MRS IAM-synchronization server for tests and demos.
 ///
@@ -33,6 +33,15 @@ struct Args {
     /// Known cluster id (repeatable); replaces the demo clusters.
     #[arg(long = "cluster", value_name = "ID")]
     clusters: Vec<String>,
+    /// An IAM user that can be synchronized, with the groups it belongs to
+    /// (repeatable). With --iam-user or --iam-group the IAM directory is
+    /// exactly what these flags say; without, the demo users and groups.
+    #[arg(long = "iam-user", value_name = "NAME[:GROUP,...]", value_parser = parse_iam_user)]
+    iam_users: Vec<IamUser>,
+    /// An IAM group that can be synchronized (repeatable); users' groups
+    /// count too.
+    #[arg(long = "iam-group", value_name = "NAME", value_parser = parse_iam_name)]
+    iam_groups: Vec<String>,
     /// How long a synchronization task runs (e.g. 200ms, 2s).
     #[arg(long, value_parser = parse_duration)]
     sync_duration: Option<Duration>,
@@ -72,6 +81,28 @@ fn parse_rate(value: &str) -> Result<f64, String> {
     }
 }
 
+/// An IAM name must follow the spec's rule for names in requests.
+fn parse_iam_name(name: &str) -> Result<String, String> {
+    mrs_iam_sync::rules::UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES
+        .item
+        .check("IAM name", name)
+        .map_err(|violation| violation.to_string())?;
+    Ok(name.to_owned())
+}
+
+/// `NAME` or `NAME:GROUP,GROUP,...`.
+fn parse_iam_user(text: &str) -> Result<IamUser, String> {
+    let (name, groups) = match text.split_once(':') {
+        Some((name, groups)) => (name, groups.split(',').collect()),
+        None => (text, Vec::new()),
+    };
+    let groups = groups
+        .into_iter()
+        .map(parse_iam_name)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(IamUser::new(parse_iam_name(name)?, groups))
+}
+
 fn config_from(args: &Args) -> Config {
     let mut config = Config {
         log_requests: !args.quiet,
@@ -88,6 +119,10 @@ fn config_from(args: &Args) -> Config {
     if !args.clusters.is_empty() {
         config.clusters = args.clusters.clone();
     }
+    if !args.iam_users.is_empty() || !args.iam_groups.is_empty() {
+        config.iam_users = args.iam_users.clone();
+        config.iam_groups = args.iam_groups.clone();
+    }
     if let Some(d) = args.sync_duration {
         config.sync_duration = d;
     }
@@ -95,6 +130,23 @@ fn config_from(args: &Args) -> Config {
         config.max_body_bytes = n;
     }
     config
+}
+
+/// "users user1 (group1), user3; groups group1, group2".
+fn describe_directory(config: &Config) -> String {
+    let users: Vec<String> = config
+        .iam_users
+        .iter()
+        .map(|user| match user.groups.as_slice() {
+            [] => user.name.clone(),
+            groups => format!("{} ({})", user.name, groups.join(", ")),
+        })
+        .collect();
+    format!(
+        "users {}; groups {}",
+        users.join(", "),
+        config.iam_groups.join(", ")
+    )
 }
 
 async fn stop_signal() {
@@ -137,6 +189,7 @@ fn main() -> std::process::ExitCode {
         let using_demo_key = config.access_keys.iter().any(|k| k.ak == DEMO_AK);
         let key_ring = config.key_ring.clone();
         let clusters = config.clusters.join(", ");
+        let directory = describe_directory(&config);
         let server = match Server::start(config, args.listen).await {
             Ok(s) => s,
             Err(e) => {
@@ -159,6 +212,7 @@ fn main() -> std::process::ExitCode {
             eprintln!("accepting AK {}", k.ak);
         }
         eprintln!("clusters: {clusters}");
+        eprintln!("IAM directory: {directory}");
         if let Some(rate) = args.rate_limit {
             eprintln!("rate limit: {rate} requests/s per access key");
         }

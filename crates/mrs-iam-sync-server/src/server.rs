@@ -6,33 +6,32 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::get;
 use bytes::Bytes;
+use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use serde_json::{Map, Value, json};
+use mrs_iam_sync::constraint::{BodyUse, Checked, InvalidValue};
+use mrs_iam_sync::rules::{self, Operation, OperationId};
+use mrs_iam_sync::types;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
-use tower_service::Service as _;
 
 use crate::Config;
 use crate::auth::{self, RawRequest};
 use crate::faults::{Fault, FaultKind};
-use crate::state::{States, SyncRefused, SyncRequest};
+use crate::state::{States, SyncRefused};
 use crate::throttling::{Throttling, retry_after_seconds};
 
-/// The largest number of names CancelSyncIamUser accepts per list.
-const MAX_CANCEL_NAMES: usize = 1000;
-
 const JSON: &str = "application/json;charset=UTF-8";
+
+/// Every answer of the loopback servers: a whole body.
+pub(crate) type Response = http::Response<Full<Bytes>>;
 
 /// One request as the server received it, for tests to inspect.
 ///
@@ -186,8 +185,11 @@ impl Server {
             log: Mutex::new(Vec::new()),
         });
         let (stop, stopped) = watch::channel(false);
-        let app = router(shared.clone());
-        let task = tokio::spawn(accept_loop(listener, app, stopped));
+        let handler = {
+            let shared = shared.clone();
+            move |req, kill| intake(shared.clone(), kill, req)
+        };
+        let task = tokio::spawn(accept_loop(listener, handler, stopped));
         Ok(Server {
             shared,
             addr,
@@ -264,17 +266,22 @@ impl Drop for Server {
     }
 }
 
-pub(crate) async fn accept_loop(
+/// Serves every connection accepted on `listener` with `handler` until
+/// `stopped` changes. The loopback identity services use it too.
+pub(crate) async fn accept_loop<H, F>(
     listener: TcpListener,
-    app: Router,
+    handler: H,
     mut stopped: watch::Receiver<bool>,
-) {
+) where
+    H: Fn(http::Request<Incoming>, ConnectionKill) -> F + Clone + Send + 'static,
+    F: Future<Output = Response> + Send + 'static,
+{
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    conns.spawn(serve_connection(stream, app.clone(), stopped.clone()));
+                    conns.spawn(serve_connection(stream, handler.clone(), stopped.clone()));
                 }
                 // Out of file descriptors and the like: back off, keep serving.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -289,18 +296,20 @@ pub(crate) async fn accept_loop(
 
 /// Lets a handler close its connection without answering.
 #[derive(Clone)]
-struct ConnectionKill(Arc<Notify>);
+pub(crate) struct ConnectionKill(Arc<Notify>);
 
-async fn serve_connection(stream: TcpStream, app: Router, mut stopped: watch::Receiver<bool>) {
+async fn serve_connection<H, F>(stream: TcpStream, handler: H, mut stopped: watch::Receiver<bool>)
+where
+    H: Fn(http::Request<Incoming>, ConnectionKill) -> F + Send + 'static,
+    F: Future<Output = Response> + Send + 'static,
+{
     let _ = stream.set_nodelay(true);
-    let kill = Arc::new(Notify::new());
-    let handle = ConnectionKill(kill.clone());
-    let service =
-        hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(handle.clone());
-            let mut app = app.clone();
-            async move { app.call(req.map(Body::new)).await }
-        });
+    let kill = ConnectionKill(Arc::new(Notify::new()));
+    let notified = kill.0.clone();
+    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+        let answer = handler(req, kill.clone());
+        async move { Ok::<_, std::convert::Infallible>(answer.await) }
+    });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
@@ -308,139 +317,29 @@ async fn serve_connection(stream: TcpStream, app: Router, mut stopped: watch::Re
     // Dropping the connection future closes the socket.
     tokio::select! {
         _ = connection => {}
-        _ = kill.notified() => {}
+        _ = notified.notified() => {}
         _ = stopped.changed() => {}
     }
 }
 
-/// The operations of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    ListClusterSyncTaskStatus,
-    ListClusterSyncStatus,
-    ShowSyncIamUser,
-    UpdateSyncIamUser,
-    CancelSyncIamUser,
+/// A request routed to an operation of the spec.
+struct Routed<'a> {
+    op: &'static Operation,
+    parts: &'a Parts,
+    /// The raw (percent-encoded) path parameters, by name.
+    params: Vec<(&'static str, &'a str)>,
+    body: Bytes,
+    rid: &'a str,
 }
 
-impl Op {
-    fn success(self) -> StatusCode {
-        match self {
-            Op::UpdateSyncIamUser | Op::CancelSyncIamUser => StatusCode::ACCEPTED,
-            _ => StatusCode::OK,
-        }
+impl Routed<'_> {
+    fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_default()
     }
-}
-
-/// The operation for a method on a path tail, or the allowed methods.
-fn op_for(method: &Method, tail: &str) -> Option<Result<Op, &'static str>> {
-    Some(match (tail, method.as_str()) {
-        ("iam-sync", "GET" | "HEAD") => Ok(Op::ListClusterSyncTaskStatus),
-        ("iam-sync", _) => Err("GET, HEAD"),
-        ("iam-sync/is-synchronous", "GET" | "HEAD") => Ok(Op::ListClusterSyncStatus),
-        ("iam-sync/is-synchronous", _) => Err("GET, HEAD"),
-        ("iam-sync-user", "GET" | "HEAD") => Ok(Op::ShowSyncIamUser),
-        ("iam-sync-user", "POST") => Ok(Op::UpdateSyncIamUser),
-        ("iam-sync-user", "DELETE") => Ok(Op::CancelSyncIamUser),
-        ("iam-sync-user", _) => Err("GET, HEAD, POST, DELETE"),
-        _ => return None,
-    })
-}
-
-/// Split `/v2/{project}/clusters/{cluster}/{tail}` into its raw parts.
-fn split_path(path: &str) -> Option<(&str, &str, &str)> {
-    let rest = path.strip_prefix("/v2/")?;
-    let (project, rest) = rest.split_once('/')?;
-    let rest = rest.strip_prefix("clusters/")?;
-    let (cluster, tail) = rest.split_once('/')?;
-    Some((project, cluster, tail))
-}
-
-#[derive(Clone)]
-struct RequestId(String);
-
-#[derive(Clone)]
-struct RawBody(Bytes);
-
-fn router(shared: Arc<Shared>) -> Router {
-    const BASE: &str = "/v2/{project_id}/clusters/{cluster_id}";
-    Router::new()
-        .route(
-            &format!("{BASE}/iam-sync"),
-            get(dispatch).fallback(dispatch),
-        )
-        .route(
-            &format!("{BASE}/iam-sync/is-synchronous"),
-            get(dispatch).fallback(dispatch),
-        )
-        .route(
-            &format!("{BASE}/iam-sync-user"),
-            get(dispatch)
-                .post(dispatch)
-                .delete(dispatch)
-                .fallback(dispatch),
-        )
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(shared.clone(), intake))
-        .with_state(shared)
-}
-
-fn request_id_of(req: &Request) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default()
-}
-
-/// Every route (and its wrong-method fallback) lands here: pick the operation
-/// from the method and path, or answer 405 / 404.
-async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let tail = split_path(req.uri().path())
-        .map(|(_, _, t)| t)
-        .unwrap_or_default();
-    match op_for(req.method(), tail) {
-        Some(Ok(op)) => handle(shared, op, req).await,
-        Some(Err(allowed)) => not_allowed(&req, allowed),
-        None => not_found_response(&request_id_of(&req)),
-    }
-}
-
-/// Unknown paths: 404, except the operations' paths with an empty id, which
-/// the router cannot match but which are bad parameters (400), not unknown APIs.
-async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    if let Some((project, cluster, tail)) = split_path(req.uri().path())
-        && (project.is_empty() || cluster.is_empty())
-        && !project.contains('/')
-        && op_for(req.method(), tail).is_some()
-    {
-        return dispatch(State(shared), req).await;
-    }
-    not_found_response(&request_id_of(&req))
-}
-
-fn not_found_response(rid: &str) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "APIGW.0101",
-        "The API does not exist or has not been published in the environment".into(),
-        rid,
-    )
-}
-
-fn not_allowed(req: &Request, allowed: &'static str) -> Response {
-    let mut resp = error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "APIGW.0101",
-        format!(
-            "The API does not exist or has not been published in the environment: \
-             method {} is not allowed here (allowed: {allowed})",
-            req.method()
-        ),
-        &request_id_of(req),
-    );
-    resp.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allowed));
-    resp
 }
 
 enum BodyProblem {
@@ -449,10 +348,14 @@ enum BodyProblem {
 }
 
 /// Draws the request id, reads the body within the limit, records the
-/// request, and stamps `X-Request-Id` on the response.
-async fn intake(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+/// request, routes it, and stamps `X-Request-Id` on the response.
+async fn intake(
+    shared: Arc<Shared>,
+    kill: ConnectionKill,
+    req: http::Request<Incoming>,
+) -> Response {
     let rid = new_request_id();
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     let max = shared.config.max_body_bytes;
     let declared = parts
         .headers
@@ -493,14 +396,11 @@ async fn intake(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
             "Bad request: the request body could not be read".into(),
             &rid,
         ),
-        Ok(bytes) => {
+        Ok(body) => {
             if !shared.config.latency.is_zero() {
                 tokio::time::sleep(shared.config.latency).await;
             }
-            parts.extensions.insert(RequestId(rid.clone()));
-            parts.extensions.insert(RawBody(bytes.clone()));
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            route(&shared, &kill, &parts, body, &rid).await
         }
     };
     if let Ok(v) = HeaderValue::from_str(&rid) {
@@ -511,6 +411,74 @@ async fn intake(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
     shared.set_status(&rid, status);
     if shared.config.log_requests {
         eprintln!("{method} {path} -> {status} (request id {rid})");
+    }
+    resp
+}
+
+/// Finds the operation of the spec for the method and path: an unknown path
+/// → 404, a known path with another method → 405 with `Allow`. A GET
+/// operation answers HEAD too. A parameter matches any one segment, an empty
+/// one included, so that an empty id is a bad parameter (400), not an
+/// unknown API.
+async fn route(
+    shared: &Shared,
+    kill: &ConnectionKill,
+    parts: &Parts,
+    body: Bytes,
+    rid: &str,
+) -> Response {
+    let path = parts.uri.path();
+    let on_path: Vec<(&'static Operation, Vec<(&'static str, &str)>)> = rules::OPERATIONS
+        .iter()
+        .filter_map(|op| op.match_path(path).map(|params| (op, params)))
+        .collect();
+    if on_path.is_empty() {
+        return not_found(rid);
+    }
+    let serves = |op: &Operation| {
+        op.method == parts.method.as_str() || (parts.method == Method::HEAD && op.method == "GET")
+    };
+    let Some((op, params)) = on_path.iter().find(|(op, _)| serves(op)) else {
+        let mut allowed: Vec<&str> = Vec::new();
+        for (op, _) in &on_path {
+            allowed.push(op.method);
+            if op.method == "GET" {
+                allowed.push("HEAD");
+            }
+        }
+        return not_allowed(&parts.method, &allowed.join(", "), rid);
+    };
+    let routed = Routed {
+        op,
+        parts,
+        params: params.clone(),
+        body,
+        rid,
+    };
+    handle(shared, kill, &routed).await
+}
+
+fn not_found(rid: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "APIGW.0101",
+        "The API does not exist or has not been published in the environment".into(),
+        rid,
+    )
+}
+
+fn not_allowed(method: &Method, allowed: &str, rid: &str) -> Response {
+    let mut resp = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "APIGW.0101",
+        format!(
+            "The API does not exist or has not been published in the environment: \
+             method {method} is not allowed here (allowed: {allowed})"
+        ),
+        rid,
+    );
+    if let Ok(value) = HeaderValue::from_str(allowed) {
+        resp.headers_mut().insert(header::ALLOW, value);
     }
     resp
 }
@@ -543,12 +511,17 @@ fn new_request_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
-    raw_response(status, JSON, value.to_string())
+fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+    raw_response(status, JSON, body)
 }
 
-fn raw_response(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response {
-    let mut resp = Response::new(body.into());
+fn raw_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response {
+    let mut resp = Response::new(Full::new(body.into()));
     *resp.status_mut() = status;
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -562,7 +535,8 @@ fn error(status: StatusCode, code: &str, msg: String, rid: &str) -> Response {
     )
 }
 
-fn invalid(msg: String, rid: &str) -> Response {
+/// 400 `12000002` for a broken rule of the spec.
+fn invalid(msg: impl fmt::Display, rid: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "12000002",
@@ -571,8 +545,14 @@ fn invalid(msg: String, rid: &str) -> Response {
     )
 }
 
-/// A value for an error message: JSON-escaped by the caller's serializer,
-/// shortened here so that a huge input does not come back whole.
+/// "cluster_id \"a b\" doesn't match …; it must be …": the field and the
+/// generated rule it broke.
+fn rule_broken(broken: &InvalidValue) -> String {
+    format!("{} {}", broken.field, broken.rule)
+}
+
+/// A value for an error message, shortened so that a huge input does not
+/// come back whole.
 fn shown(s: &str) -> String {
     if s.chars().count() > 80 {
         format!("{}...", s.chars().take(80).collect::<String>())
@@ -588,17 +568,27 @@ fn decode_segment(raw: &str) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
-/// The decoded path parameter, or the message saying why it is invalid.
-fn check_id(raw: &str, name: &str, extra: &[char], rule: &str) -> Result<String, String> {
-    let bad = |value: &str| format!("{name} '{}' must be {rule}", shown(value));
+/// A path parameter, decoded and checked against its generated rule.
+fn path_param<T>(
+    routed: &Routed<'_>,
+    rule: &mrs_iam_sync::constraint::PathParam,
+) -> Result<T, InvalidValue>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    let raw = routed.param(rule.name);
     let Some(value) = decode_segment(raw) else {
-        return Err(bad(raw));
+        return Err(InvalidValue {
+            field: rule.name,
+            rule: format!(
+                "'{}' is not percent-encoded UTF-8; it {}",
+                shown(raw),
+                rule.text
+            ),
+        });
     };
-    let ok = (1..=64).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c));
-    if ok { Ok(value) } else { Err(bad(&value)) }
+    rule.parse(&value)
 }
 
 /// The system clock moved by `offset` seconds.
@@ -614,21 +604,16 @@ fn server_clock(offset: i64) -> SystemTime {
 }
 
 /// Authentication, faults, validation, the operation.
-async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
-    let rid = request_id_of(&req);
-    let body = req
-        .extensions()
-        .get::<RawBody>()
-        .map(|b| b.0.clone())
-        .unwrap_or_default();
-    let path = req.uri().path().to_owned();
-    let headers = header_pairs(req.headers());
+async fn handle(shared: &Shared, kill: &ConnectionKill, routed: &Routed<'_>) -> Response {
+    let rid = routed.rid;
+    let parts = routed.parts;
+    let headers = header_pairs(&parts.headers);
     let raw = RawRequest {
-        method: req.method().as_str(),
-        path: &path,
-        query: req.uri().query(),
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
         headers: &headers,
-        body: &body,
+        body: &routed.body,
     };
     let config = &shared.config;
     let issued = config.key_ring.keys();
@@ -647,7 +632,7 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
                 StatusCode::UNAUTHORIZED,
                 "APIGW.0301",
                 format!("Incorrect IAM authentication information: {e}"),
-                &rid,
+                rid,
             );
         }
     };
@@ -663,7 +648,7 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
             StatusCode::UNAUTHORIZED,
             "APIGW.0301",
             "Incorrect IAM authentication information: the security token does not match the access key".into(),
-            &rid,
+            rid,
         );
     }
     if let Some(throttling) = &shared.throttling {
@@ -672,24 +657,24 @@ async fn handle(shared: Arc<Shared>, op: Op, req: Request) -> Response {
             auth::Principal::Token => "",
         };
         if let Err(wait) = throttling.admit(caller, tokio::time::Instant::now()) {
-            return throttled(config.rate_limit.unwrap_or_default(), wait, &rid);
+            return throttled(config.rate_limit.unwrap_or_default(), wait, rid);
         }
     }
 
-    let (raw_project, raw_cluster, _) = split_path(&path).unwrap_or_default();
-    let cluster_for_faults = decode_segment(raw_cluster).unwrap_or_default();
+    let cluster_for_faults =
+        decode_segment(routed.param(rules::CLUSTER_ID.name)).unwrap_or_default();
     match shared.take_fault(&cluster_for_faults) {
-        None => operate(&shared, op, raw_project, raw_cluster, &body, &rid),
+        None => operate(shared, routed),
         Some(FaultKind::Delay(d)) => {
             tokio::time::sleep(d).await;
-            operate(&shared, op, raw_project, raw_cluster, &body, &rid)
+            operate(shared, routed)
         }
-        Some(FaultKind::DropConnection) => drop_connection(&shared, &req, &rid).await,
+        Some(FaultKind::DropConnection) => drop_connection(shared, kill, routed).await,
         Some(FaultKind::DropConnectionAfterProcessing) => {
-            let _ = operate(&shared, op, raw_project, raw_cluster, &body, &rid);
-            drop_connection(&shared, &req, &rid).await
+            let _ = operate(shared, routed);
+            drop_connection(shared, kill, routed).await
         }
-        Some(other) => fault_response(&other, op, &rid),
+        Some(other) => fault_response(&other, routed.op, rid),
     }
 }
 
@@ -713,103 +698,90 @@ fn throttled(rate: f64, wait: Duration, rid: &str) -> Response {
 
 /// Close the request's connection without answering: never returns (the
 /// connection task drops this future with the connection).
-fn drop_connection(
-    shared: &Shared,
-    req: &Request,
-    rid: &str,
-) -> impl Future<Output = Response> + Send + 'static {
-    let kill = req.extensions().get::<ConnectionKill>().cloned();
-    if kill.is_some() && shared.config.log_requests {
+async fn drop_connection(shared: &Shared, kill: &ConnectionKill, routed: &Routed<'_>) -> Response {
+    if shared.config.log_requests {
         eprintln!(
-            "{} {} -> connection dropped (fault, request id {rid})",
-            req.method(),
-            req.uri().path()
+            "{} {} -> connection dropped (fault, request id {})",
+            routed.parts.method,
+            routed.parts.uri.path(),
+            routed.rid
         );
     }
-    async move {
-        let Some(kill) = kill else {
-            // Not served by our accept loop: nothing to close; answer like a proxy would.
-            return raw_response(StatusCode::BAD_GATEWAY, "text/plain", "");
-        };
-        kill.0.notify_one();
-        std::future::pending().await
-    }
+    kill.0.notify_one();
+    std::future::pending().await
 }
 
 /// Validation and the operation itself.
-fn operate(
-    shared: &Shared,
-    op: Op,
-    raw_project: &str,
-    raw_cluster: &str,
-    body: &[u8],
-    rid: &str,
-) -> Response {
+fn operate(shared: &Shared, routed: &Routed<'_>) -> Response {
+    let rid = routed.rid;
     let config = &shared.config;
-    let project_id = match check_id(
-        raw_project,
-        "project_id",
-        &[],
-        "1 to 64 ASCII letters and digits",
-    ) {
+    let project_id: types::ProjectId = match path_param(routed, &rules::PROJECT_ID) {
         Ok(v) => v,
-        Err(msg) => return invalid(msg, rid),
+        Err(broken) => return invalid(rule_broken(&broken), rid),
     };
-    let cluster_id = match check_id(
-        raw_cluster,
-        "cluster_id",
-        &['_', '-'],
-        "1 to 64 ASCII letters, digits, '_' and '-'",
-    ) {
+    let cluster_id: types::ClusterId = match path_param(routed, &rules::CLUSTER_ID) {
         Ok(v) => v,
-        Err(msg) => return invalid(msg, rid),
+        Err(broken) => return invalid(rule_broken(&broken), rid),
     };
-    if !config.clusters.contains(&cluster_id) {
+    if !config
+        .clusters
+        .iter()
+        .any(|c| c.as_str() == cluster_id.as_str())
+    {
         return error(
             StatusCode::BAD_REQUEST,
             "12000003",
-            format!("The cluster does not exist. cluster_id: {cluster_id}"),
+            format!(
+                "The cluster does not exist. cluster_id: {}",
+                cluster_id.as_str()
+            ),
             rid,
         );
     }
 
     let now = Instant::now();
-    match op {
-        Op::ListClusterSyncTaskStatus => {
-            let running = lock(&shared.states)
-                .get(&project_id, &cluster_id)
-                .is_synchronizing(now);
-            json_response(StatusCode::OK, &json!({"is_synchronizing": running}))
+    let states = || lock(&shared.states);
+    let (project_id, cluster_id) = (project_id.as_str(), cluster_id.as_str());
+    match routed.op.id {
+        OperationId::ListClusterSyncTaskStatus => {
+            let is_synchronizing = states().get(project_id, cluster_id).is_synchronizing(now);
+            json_response(StatusCode::OK, &types::SyncTaskStatus { is_synchronizing })
         }
-        Op::ListClusterSyncStatus => {
-            let done = lock(&shared.states)
-                .get(&project_id, &cluster_id)
-                .is_synchronous(now);
-            json_response(StatusCode::OK, &json!({"is_synchronous": done}))
+        OperationId::ListClusterSyncStatus => {
+            let is_synchronous = states().get(project_id, cluster_id).is_synchronous(now);
+            json_response(StatusCode::OK, &types::ClusterSyncStatus { is_synchronous })
         }
-        Op::ShowSyncIamUser => {
-            let (users, groups) = lock(&shared.states)
-                .get(&project_id, &cluster_id)
-                .principals(now);
-            let mut out = Map::new();
-            if !(config.omit_empty_lists && users.is_empty()) {
-                out.insert("user_names".into(), json!(users));
-            }
-            if !(config.omit_empty_lists && groups.is_empty()) {
-                out.insert("group_names".into(), json!(groups));
-            }
-            json_response(StatusCode::OK, &Value::Object(out))
-        }
-        Op::UpdateSyncIamUser => {
-            let request = match parse_update(body) {
-                Ok(r) => r,
-                Err(msg) => return invalid(msg, rid),
+        OperationId::ShowSyncIamUser => {
+            let (user_names, group_names) = states().get(project_id, cluster_id).principals(now);
+            let principals = types::SyncedIamPrincipals {
+                user_names,
+                group_names,
             };
-            let started = lock(&shared.states)
-                .get(&project_id, &cluster_id)
-                .start_sync(&request, config, now, config.sync_duration);
+            let mut answer = serde_json::to_value(&principals).unwrap_or_default();
+            if !config.omit_empty_lists
+                && let Value::Object(fields) = &mut answer
+            {
+                // The generated type leaves out empty lists, as the service
+                // may; by default this server sends them.
+                for name in ["user_names", "group_names"] {
+                    fields.entry(name).or_insert_with(|| json!([]));
+                }
+            }
+            json_response(StatusCode::OK, &answer)
+        }
+        OperationId::UpdateSyncIamUser => {
+            let request: types::UpdateSyncIamUserRequest = match request_body(routed) {
+                Ok(r) => r,
+                Err(refusal) => return refusal.response(rid),
+            };
+            let started = states().get(project_id, cluster_id).start_sync(
+                &request,
+                config,
+                now,
+                config.sync_duration,
+            );
             match started {
-                Ok(()) => json_response(StatusCode::ACCEPTED, &json!({"state": "synchronizing"})),
+                Ok(()) => accepted(),
                 Err(SyncRefused::AlreadyRunning) => error(
                     StatusCode::CONFLICT,
                     "MRS.0409",
@@ -831,17 +803,108 @@ fn operate(
                 }
             }
         }
-        Op::CancelSyncIamUser => {
-            let (users, groups) = match parse_cancel(body) {
+        OperationId::CancelSyncIamUser => {
+            let request: types::CancelSyncIamUserRequest = match request_body(routed) {
                 Ok(r) => r,
-                Err(msg) => return invalid(msg, rid),
+                Err(refusal) => return refusal.response(rid),
             };
-            lock(&shared.states)
-                .get(&project_id, &cluster_id)
-                .cancel(&users, &groups, now);
-            json_response(StatusCode::ACCEPTED, &json!({"state": "synchronizing"}))
+            states().get(project_id, cluster_id).cancel(
+                &request.user_names,
+                &request.group_names,
+                now,
+            );
+            accepted()
         }
     }
+}
+
+/// 202 `{"state":"synchronizing"}`, as the API reference shows.
+fn accepted() -> Response {
+    let state = types::SyncTaskAccepted {
+        state: "synchronizing".to_owned(),
+    };
+    json_response(StatusCode::ACCEPTED, &state)
+}
+
+/// Why a request body was refused.
+enum BodyRefusal {
+    /// Not sent as `application/json`: 415.
+    NotJson(String),
+    /// Not what the spec allows: 400.
+    Invalid(String),
+}
+
+impl BodyRefusal {
+    fn response(self, rid: &str) -> Response {
+        match self {
+            BodyRefusal::NotJson(sent) => error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "12000002",
+                format!(
+                    "Invalid parameter: the request body must be sent as application/json, not {sent}"
+                ),
+                rid,
+            ),
+            BodyRefusal::Invalid(problem) => invalid(problem, rid),
+        }
+    }
+}
+
+/// The request body as the generated type, checked against every rule of
+/// the spec; or why it is refused: not sent as JSON, not a JSON object,
+/// `null` or a wrong type for a field, a broken rule. An absent or empty
+/// body means `{}` where the spec makes the body optional.
+fn request_body<T: DeserializeOwned + Checked>(routed: &Routed<'_>) -> Result<T, BodyRefusal> {
+    let body: &[u8] = &routed.body;
+    let object = if body.iter().all(u8::is_ascii_whitespace) {
+        if routed.op.body == BodyUse::Required {
+            return Err(BodyRefusal::Invalid(
+                "the request body is required: a JSON object".into(),
+            ));
+        }
+        Value::Object(Default::default())
+    } else {
+        if !is_json(&routed.parts.headers) {
+            let sent = routed
+                .parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .map(|v| shown(&String::from_utf8_lossy(v.as_bytes())));
+            return Err(BodyRefusal::NotJson(
+                sent.unwrap_or_else(|| "without a Content-Type".to_owned()),
+            ));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(value @ Value::Object(_)) => value,
+            Ok(other) => {
+                return Err(BodyRefusal::Invalid(format!(
+                    "the request body must be a JSON object, not {}",
+                    type_name(&other)
+                )));
+            }
+            Err(e) => {
+                return Err(BodyRefusal::Invalid(format!(
+                    "the request body is not valid JSON: {e}"
+                )));
+            }
+        }
+    };
+    let request: T = serde_path_to_error::deserialize(object)
+        .map_err(|e| BodyRefusal::Invalid(format!("{} {}", e.path(), e.inner())))?;
+    request
+        .check()
+        .map_err(|broken| BodyRefusal::Invalid(rule_broken(&broken)))?;
+    Ok(request)
+}
+
+/// Whether the request says its body is JSON (`application/json`, any
+/// parameters, any case).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn list(names: &[String]) -> String {
@@ -858,7 +921,8 @@ fn list(names: &[String]) -> String {
     }
 }
 
-fn fault_response(kind: &FaultKind, op: Op, rid: &str) -> Response {
+fn fault_response(kind: &FaultKind, op: &Operation, rid: &str) -> Response {
+    let success = StatusCode::from_u16(op.success_status).unwrap_or(StatusCode::OK);
     match kind {
         FaultKind::Status500 => json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -883,13 +947,15 @@ fn fault_response(kind: &FaultKind, op: Op, rid: &str) -> Response {
             resp
         }
         FaultKind::MalformedJson => {
-            let body = match op {
-                Op::ListClusterSyncTaskStatus => "{\"is_synchronizing\": tru",
-                Op::ListClusterSyncStatus => "{\"is_synchronous\": fal",
-                Op::ShowSyncIamUser => "{\"user_names\": [\"user1\", ",
-                Op::UpdateSyncIamUser | Op::CancelSyncIamUser => "{\"state\": \"synchron",
+            let body = match op.id {
+                OperationId::ListClusterSyncTaskStatus => "{\"is_synchronizing\": tru",
+                OperationId::ListClusterSyncStatus => "{\"is_synchronous\": fal",
+                OperationId::ShowSyncIamUser => "{\"user_names\": [\"user1\", ",
+                OperationId::UpdateSyncIamUser | OperationId::CancelSyncIamUser => {
+                    "{\"state\": \"synchron"
+                }
             };
-            raw_response(op.success(), JSON, body)
+            raw_response(success, JSON, body)
         }
         FaultKind::HtmlErrorPage => raw_response(
             StatusCode::BAD_GATEWAY,
@@ -898,8 +964,8 @@ fn fault_response(kind: &FaultKind, op: Op, rid: &str) -> Response {
              <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
              </body>\r\n</html>\r\n",
         ),
-        FaultKind::EmptyBody => raw_response(op.success(), JSON, ""),
-        FaultKind::MissingField => raw_response(op.success(), JSON, "{}"),
+        FaultKind::EmptyBody => raw_response(success, JSON, ""),
+        FaultKind::MissingField => raw_response(success, JSON, "{}"),
         // Handled by the caller; answer something sane if reached anyway.
         FaultKind::Delay(_)
         | FaultKind::DropConnection
@@ -923,118 +989,24 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err("the request body is required: a JSON object".into());
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(format!(
-            "the request body must be a JSON object, not {}",
-            type_name(&other)
-        )),
-        Err(e) => Err(format!("the request body is not valid JSON: {e}")),
-    }
-}
-
-/// An optional list of strings; `null` counts as absent.
-fn names(m: &Map<String, Value>, field: &str, max: Option<usize>) -> Result<Vec<String>, String> {
-    match m.get(field) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => {
-            if let Some(max) = max
-                && items.len() > max
-            {
-                return Err(format!(
-                    "{field} has {} items, at most {max} are allowed",
-                    items.len()
-                ));
-            }
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::String(s) => Ok(s.clone()),
-                    other => Err(format!(
-                        "{field}[{i}] must be a string, not {}",
-                        type_name(other)
-                    )),
-                })
-                .collect()
-        }
-        Some(other) => Err(format!(
-            "{field} must be an array of strings, not {}",
-            type_name(other)
-        )),
-    }
-}
-
-fn parse_update(body: &[u8]) -> Result<SyncRequest, String> {
-    let m = parse_object(body)?;
-    let is_all_sync = match m.get("is_all_sync") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            return Err(format!(
-                "is_all_sync must be a boolean, not {}",
-                type_name(other)
-            ));
-        }
-    };
-    Ok(SyncRequest {
-        is_all_sync,
-        user_names: names(&m, "user_names", None)?,
-        group_names: names(&m, "group_names", None)?,
-    })
-}
-
-fn parse_cancel(body: &[u8]) -> Result<(Vec<String>, Vec<String>), String> {
-    let m = parse_object(body)?;
-    Ok((
-        names(&m, "user_names", Some(MAX_CANCEL_NAMES))?,
-        names(&m, "group_names", Some(MAX_CANCEL_NAMES))?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn paths_split() {
-        assert_eq!(
-            split_path("/v2/p/clusters/c/iam-sync"),
-            Some(("p", "c", "iam-sync"))
-        );
-        assert_eq!(
-            split_path("/v2//clusters//iam-sync-user"),
-            Some(("", "", "iam-sync-user"))
-        );
-        assert_eq!(split_path("/v1/p/clusters/c/iam-sync"), None);
-    }
-
-    #[test]
-    fn bodies() {
-        assert!(parse_update(b"").is_err());
-        assert!(parse_update(b"[]").unwrap_err().contains("an array"));
-        assert!(
-            parse_update(br#"{"is_all_sync":"yes"}"#)
-                .unwrap_err()
-                .contains("is_all_sync")
-        );
-        assert!(
-            parse_update(br#"{"user_names":["a",1]}"#)
-                .unwrap_err()
-                .contains("user_names[1]")
-        );
-        let r = parse_update(br#"{"is_all_sync":null,"user_names":["a"],"other":1}"#).unwrap();
-        assert_eq!(r.user_names, ["a"]);
-        let many = format!(r#"{{"group_names":[{}]}}"#, vec!["\"g\""; 1001].join(","));
-        assert!(
-            parse_cancel(many.as_bytes())
-                .unwrap_err()
-                .contains("1001 items")
-        );
+    fn json_content_types() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+            is_json(&headers)
+        };
+        assert!(with("application/json"));
+        assert!(with("application/json;charset=utf-8"));
+        assert!(with("Application/JSON; charset=UTF-8"));
+        assert!(!with("text/plain"));
+        assert!(!with("multipart/form-data; boundary=x"));
+        assert!(!with("application/jsonx"));
+        assert!(!is_json(&HeaderMap::new()));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
+use mrs_iam_sync::types::UpdateSyncIamUserRequest;
+
 use crate::Config;
 
 /// A running synchronization task.
@@ -20,14 +22,6 @@ pub(crate) struct ClusterState {
     groups: BTreeSet<String>,
     synchronized: bool,
     task: Option<Task>,
-}
-
-/// What to synchronize, already validated.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SyncRequest {
-    pub(crate) is_all_sync: bool,
-    pub(crate) user_names: Vec<String>,
-    pub(crate) group_names: Vec<String>,
 }
 
 /// Why a sync could not start.
@@ -73,7 +67,7 @@ impl ClusterState {
 
     pub(crate) fn start_sync(
         &mut self,
-        req: &SyncRequest,
+        req: &UpdateSyncIamUserRequest,
         config: &Config,
         now: Instant,
         duration: Duration,

@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use common::*;
+use mrs_iam_sync::rules;
 use mrs_iam_sync_server::auth::{self, Principal};
 use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_SK, IamUser};
 use serde_json::json;
@@ -258,7 +259,12 @@ async fn unknown_names_are_refused_and_named() {
 async fn bad_path_parameters() {
     let server = start().await;
     let c = Client::new(&server);
-    let long = "a".repeat(65);
+    let longest = [rules::PROJECT_ID.max_length, rules::CLUSTER_ID.max_length]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap();
+    let long = "a".repeat(longest + 1);
     for (path, param) in [
         (
             format!("/v2/proj-1/clusters/{CLUSTER}/iam-sync"),
@@ -298,10 +304,10 @@ async fn bad_path_parameters() {
             "{path}: {msg}"
         );
     }
-    // 64 characters is fine; `_` and `-` are fine in cluster ids.
-    let ok64 = "A".repeat(64);
+    // The longest project id is fine; `_` and `-` are fine in cluster ids.
+    let longest = "A".repeat(rules::PROJECT_ID.max_length.unwrap());
     let r = c
-        .get(&format!("/v2/{ok64}/clusters/{CLUSTER}/iam-sync"))
+        .get(&format!("/v2/{longest}/clusters/{CLUSTER}/iam-sync"))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     // Valid but unknown cluster.
@@ -360,54 +366,77 @@ async fn bad_bodies() {
     let c = Client::new(&server);
     let path = format!("{}/iam-sync-user", base(CLUSTER));
     for (method, body, needle) in [
-        ("POST", "", "body is required"),
-        ("DELETE", "   ", "body is required"),
         ("POST", "{", "not valid JSON"),
         ("POST", "{\"user_names\": [\"a\",]}", "not valid JSON"),
         ("POST", "[\"user1\"]", "must be a JSON object, not an array"),
         ("DELETE", "\"x\"", "must be a JSON object, not a string"),
+        ("DELETE", "null", "must be a JSON object, not null"),
         (
             "POST",
             r#"{"is_all_sync":"true"}"#,
-            "is_all_sync must be a boolean, not a string",
+            "is_all_sync invalid type: string \"true\", expected a boolean",
+        ),
+        (
+            "POST",
+            r#"{"is_all_sync":null}"#,
+            "is_all_sync invalid type: null, expected a boolean",
         ),
         (
             "POST",
             r#"{"user_names":"user1"}"#,
-            "user_names must be an array of strings, not a string",
+            "user_names invalid type: string \"user1\", expected a sequence",
+        ),
+        (
+            "POST",
+            r#"{"user_names":null}"#,
+            "user_names invalid type: null, expected a sequence",
         ),
         (
             "POST",
             r#"{"group_names":[1]}"#,
-            "group_names[0] must be a string, not a number",
+            "group_names[0] invalid type: integer `1`, expected a string",
         ),
         (
             "DELETE",
             r#"{"user_names":{"a":1}}"#,
-            "user_names must be an array of strings, not an object",
+            "user_names invalid type: map, expected a sequence",
         ),
         (
             "DELETE",
             r#"{"group_names":["g",null]}"#,
-            "group_names[1] must be a string, not null",
+            "group_names[1] invalid type: null, expected a string",
+        ),
+        (
+            "DELETE",
+            r#"{"group_names":["g",""]}"#,
+            "group_names item 1 \"\" is empty; each item must be a non-empty string",
         ),
     ] {
         let r = c.send(method, &path, Some(body), &Auth::demo()).await;
         let msg = r.assert_error(400, "12000002");
         assert!(msg.contains(needle), "{method} {body:?}: {msg}");
     }
-    // At most 1000 names per list in a cancel; exactly 1000 is fine.
+    // An absent body means `{}`: the spec makes it optional.
+    let r = c.send("DELETE", &path, Some("   "), &Auth::demo()).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    // The spec's maxItems per list in a cancel; exactly that many is fine.
+    let most = rules::CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES
+        .max_items
+        .unwrap();
     let names = |n: usize| serde_json::to_string(&vec!["x"; n]).unwrap();
     let r = c
-        .delete(&path, &format!(r#"{{"user_names":{}}}"#, names(1001)))
+        .delete(&path, &format!(r#"{{"user_names":{}}}"#, names(most + 1)))
         .await;
     let msg = r.assert_error(400, "12000002");
     assert!(
-        msg.contains("user_names has 1001 items, at most 1000"),
+        msg.contains(&format!(
+            "user_names has {} items; at most {most} are allowed",
+            most + 1
+        )),
         "{msg}"
     );
     let r = c
-        .delete(&path, &format!(r#"{{"group_names":{}}}"#, names(1001)))
+        .delete(&path, &format!(r#"{{"group_names":{}}}"#, names(most + 1)))
         .await;
     assert!(r.assert_error(400, "12000002").contains("group_names"));
     let r = c
@@ -415,8 +444,8 @@ async fn bad_bodies() {
             &path,
             &format!(
                 r#"{{"user_names":{},"group_names":{}}}"#,
-                names(1000),
-                names(1000)
+                names(most),
+                names(most)
             ),
         )
         .await;

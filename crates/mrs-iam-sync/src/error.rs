@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::OperationError;
 use crate::body::{BodyTooLarge, excerpt};
-use crate::ids::{CLUSTER_ID_RULE, InvalidValue, PROJECT_ID_RULE};
+use crate::ids::InvalidValue;
 
 /// Everything that can go wrong with a call.
 #[derive(Debug)]
@@ -259,16 +259,18 @@ impl From<OperationError> for Error {
 
 /// progenitor's builders report a bad parameter as
 /// "conversion to `ClusterId` for cluster_id failed" and drop the reason;
-/// the field name is recovered here and the rule restated from the spec.
+/// the field name is recovered here and its rule taken from the generated rules.
 fn invalid_request(message: &str) -> Error {
     let field = message
         .split_once(" for ")
         .and_then(|(_, rest)| rest.strip_suffix(" failed"))
         .or_else(|| message.strip_suffix(" was not initialized"));
-    match field {
-        Some("project_id") => InvalidValue::new("project_id", PROJECT_ID_RULE).into(),
-        Some("cluster_id") => InvalidValue::new("cluster_id", CLUSTER_ID_RULE).into(),
-        Some("body") => InvalidValue::new("body", message).into(),
+    let param = crate::rules::PATH_PARAMS
+        .iter()
+        .find(|param| Some(param.name) == field);
+    match (param, field) {
+        (Some(param), _) => InvalidValue::new(param.name, param.rule_with_pattern()).into(),
+        (None, Some("body")) => InvalidValue::new("body", message).into(),
         _ => Error::Config(ConfigError::Invalid(message.to_owned())),
     }
 }

@@ -11,8 +11,15 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///What to remove from the cluster. Both lists are optional; at most 1000 names each.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct CancelSyncIamUserRequest {
         ///IAM user groups to remove.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -27,8 +34,17 @@ pub mod types {
         }
     }
     ///A cluster id: 1 to 64 ASCII letters, digits, `_` and `-`. Cluster ids are UUIDs in practice.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
     #[serde(transparent)]
     pub struct ClusterId(::std::string::String);
     impl ::std::ops::Deref for ClusterId {
@@ -90,8 +106,14 @@ pub mod types {
         }
     }
     ///Whether the cluster has completed IAM synchronization. Required for the same reason as `is_synchronizing`: silence is not `false`.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ClusterSyncStatus {
         ///`true` once the cluster has been synchronized with IAM.
         pub is_synchronous: bool,
@@ -101,9 +123,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///An error from MRS or from the API gateway in front of it. MRS codes are mostly numeric strings (`12000003`: the cluster does not exist); gateway codes start with `APIGW.` or `APIG.` (`APIGW.0301`: the signature did not verify, `APIGW.0308`: throttled). Some V2 errors carry `message` instead of `error_msg`, so only `error_code` is required.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    ///An error as the client hands it out, whatever shape of `ErrorBody` it came in: the code (the HTTP status when the body had none), the message in `error_msg` (or `message`), and the gateway's request id. The generated client decodes error responses into this type after normalising the body; no response is declared with it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ErrorResponse {
         ///The error code.
         pub error_code: ::std::string::String,
@@ -113,7 +141,7 @@ pub mod types {
         ///What went wrong, in words, where `error_msg` is absent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///The request id, sent by the gateway; the `X-Request-Id` response header carries it too.
+        ///The request id, sent by the gateway.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
@@ -123,8 +151,17 @@ pub mod types {
         }
     }
     ///A project id: 1 to 64 ASCII letters and digits. Project ids are 32 hexadecimal digits in practice; the service accepts the wider rule.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
     #[serde(transparent)]
     pub struct ProjectId(::std::string::String);
     impl ::std::ops::Deref for ProjectId {
@@ -186,8 +223,14 @@ pub mod types {
         }
     }
     ///The service accepted the request and runs it in the background. `state` is required: it is the whole answer.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SyncTaskAccepted {
         ///The task state, for example `synchronizing`.
         pub state: ::std::string::String,
@@ -198,8 +241,14 @@ pub mod types {
         }
     }
     ///Whether an IAM synchronization task is running on the cluster. The field is required here although the official SDKs treat it as optional: a missing answer must not read as "not running".
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SyncTaskStatus {
         ///`true` while a synchronization task is running.
         pub is_synchronizing: bool,
@@ -210,8 +259,15 @@ pub mod types {
         }
     }
     ///The IAM users and groups that have been synchronized to the cluster. Both lists are optional: the service leaves out an empty list, and an absent list means none.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SyncedIamPrincipals {
         ///Names of the synchronized IAM user groups.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -226,8 +282,15 @@ pub mod types {
         }
     }
     ///What to synchronize. Every field is optional: with `is_all_sync` `true` the lists are ignored and every IAM user and group is copied; otherwise only the named ones are.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct UpdateSyncIamUserRequest {
         ///IAM user groups to copy.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -846,13 +909,14 @@ let response = client.show_sync_iam_user()
     /**Start synchronizing IAM users and groups to the cluster
 
 Starts an asynchronous task that copies the named IAM users and groups, or all of them with `is_all_sync`, into the cluster. Naming a user also copies the groups it belongs to. The call returns as soon as the task is accepted; poll ListClusterSyncTaskStatus to see it end. Not idempotent: a client must not resend it after it may have reached the service.
+Every IAM name must exist: a request naming an unknown IAM user or group is refused as a whole with 400 `12000002`, naming the unknown ones, and nothing is synchronized. While a task runs on the cluster a second one is refused with 409 `MRS.0409`.
 
 Sends a `POST` request to `/v2/{project_id}/clusters/{cluster_id}/iam-sync-user`
 
 Arguments:
 - `project_id`: The project (tenant) that owns the cluster.
 - `cluster_id`: The MRS cluster.
-- `body`
+- `body`: What to synchronize. The body may be left out (the official SDKs send none when the request's body is unset): an absent or empty body means the same as `{}`, which names nothing and starts a task that copies nothing.
 ```ignore
 let response = client.update_sync_iam_user()
     .project_id(project_id)
@@ -866,14 +930,14 @@ let response = client.update_sync_iam_user()
     }
     /**Remove synchronized IAM users and groups from the cluster
 
-Takes the named users and groups back out of the cluster. The body names what to remove; this DELETE carries a JSON body. Removing what is already gone changes nothing, so the service treats the call as idempotent.
+Takes the named users and groups back out of the cluster. The body names what to remove; this DELETE carries a JSON body. Removing what is already gone changes nothing, so the service treats the call as idempotent. Names need not exist in IAM any more.
 
 Sends a `DELETE` request to `/v2/{project_id}/clusters/{cluster_id}/iam-sync-user`
 
 Arguments:
 - `project_id`: The project (tenant) that owns the cluster.
 - `cluster_id`: The MRS cluster.
-- `body`
+- `body`: What to remove. The body may be left out (the official SDKs send none when the request's body is unset): an absent or empty body means the same as `{}`, which removes nothing.
 ```ignore
 let response = client.cancel_sync_iam_user()
     .project_id(project_id)
@@ -956,7 +1020,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v2/{project_id}/clusters/{cluster_id}/iam-sync`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::SyncTaskStatus>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::SyncTaskStatus>,
+            Error<crate::types::ErrorResponse>,
+        > {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
@@ -1053,7 +1120,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::SyncedIamPrincipals>,
-            Error<types::ErrorResponse>,
+            Error<crate::types::ErrorResponse>,
         > {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -1179,7 +1246,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::SyncTaskAccepted>,
-            Error<types::ErrorResponse>,
+            Error<crate::types::ErrorResponse>,
         > {
             let Self { client, project_id, cluster_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -1312,7 +1379,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::SyncTaskAccepted>,
-            Error<types::ErrorResponse>,
+            Error<crate::types::ErrorResponse>,
         > {
             let Self { client, project_id, cluster_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -1417,7 +1484,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::ClusterSyncStatus>,
-            Error<types::ErrorResponse>,
+            Error<crate::types::ErrorResponse>,
         > {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;

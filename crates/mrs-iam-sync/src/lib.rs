@@ -70,6 +70,7 @@
 
 mod body;
 mod client_builder;
+pub mod constraint;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -80,6 +81,8 @@ pub mod ids;
 mod operations;
 mod project;
 pub mod retry;
+#[rustfmt::skip]
+pub mod rules;
 mod runtime;
 pub mod throttle;
 #[cfg(feature = "rustls")]

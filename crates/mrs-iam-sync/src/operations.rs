@@ -68,6 +68,7 @@ impl Client {
         request: &types::UpdateSyncIamUserRequest,
     ) -> Result<types::SyncTaskAccepted, Error> {
         let cluster_id = ids::cluster_id(cluster_id)?;
+        ids::check_body(request)?;
         let answer = self
             .update_sync_iam_user()
             .project_id(self.resolve_project_id().await?)
@@ -78,15 +79,16 @@ impl Client {
         Ok(answer.into_inner())
     }
 
-    /// CancelSyncIamUser: removes synchronized users and groups (at most
-    /// 1000 of each per call).
+    /// CancelSyncIamUser: removes synchronized users and groups (as many per
+    /// call as [`crate::rules::CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES`]
+    /// allows).
     pub async fn cancel_sync(
         &self,
         cluster_id: &str,
         request: &types::CancelSyncIamUserRequest,
     ) -> Result<types::SyncTaskAccepted, Error> {
         let cluster_id = ids::cluster_id(cluster_id)?;
-        ids::check_cancel_request(request)?;
+        ids::check_body(request)?;
         let answer = self
             .cancel_sync_iam_user()
             .project_id(self.resolve_project_id().await?)

@@ -2,24 +2,47 @@
 //! accept exactly the strings the spec's patterns describe, and an accepted
 //! id can never take a request outside its operation's path.
 
+use mrs_iam_sync::constraint::PathParam;
 use mrs_iam_sync::ids::{cluster_id, project_id};
+use mrs_iam_sync::rules::{CLUSTER_ID, PROJECT_ID};
 use mrs_iam_sync::types::{ClusterId, ProjectId};
 use proptest::prelude::*;
 use proptest::sample::select;
 
-/// The spec's `^[A-Za-z0-9]{1,64}$`, written out by hand (no regex engine).
-fn project_id_oracle(value: &str) -> bool {
+/// Whether the length of `value` is within the generated bounds of `rule`.
+fn length_ok(rule: &PathParam, value: &str) -> bool {
     let count = value.chars().count();
-    (1..=64).contains(&count) && value.chars().all(|c| c.is_ascii_alphanumeric())
+    count >= rule.min_length && rule.max_length.is_none_or(|max| count <= max)
 }
 
-/// The spec's `^[A-Za-z0-9_-]{1,64}$`, written out by hand.
+/// The spec's `^[A-Za-z0-9]{1,64}$`: the class written out by hand (no regex
+/// engine), the bounds from the generated rules.
+fn project_id_oracle(value: &str) -> bool {
+    length_ok(&PROJECT_ID, value) && value.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The spec's `^[A-Za-z0-9_-]{1,64}$`, likewise.
 fn cluster_id_oracle(value: &str) -> bool {
-    let count = value.chars().count();
-    (1..=64).contains(&count)
+    length_ok(&CLUSTER_ID, value)
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The longest id of either rule.
+fn longest() -> usize {
+    [PROJECT_ID.max_length, CLUSTER_ID.max_length]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(64)
+}
+
+/// A strategy of the strings a rule's pattern describes (proptest's own
+/// regex engine, not the client's).
+fn from_pattern(rule: &PathParam) -> impl Strategy<Value = String> + use<> {
+    proptest::string::string_regex(rule.pattern.trim_start_matches('^').trim_end_matches('$'))
+        .expect("the spec's pattern is a regex proptest understands")
 }
 
 /// Characters that look like they could be allowed, or that would change a
@@ -46,28 +69,34 @@ fn biased() -> impl Strategy<Value = String> {
         2 => select(TRICKY),
         1 => any::<char>(),
     ];
-    prop::collection::vec(ch, 0..70).prop_map(String::from_iter)
+    prop::collection::vec(ch, 0..longest() + 6).prop_map(String::from_iter)
 }
 
 /// Any Unicode string (any scalar value, any length up to 80).
 fn arbitrary() -> impl Strategy<Value = String> {
-    prop::collection::vec(any::<char>(), 0..80).prop_map(String::from_iter)
+    prop::collection::vec(any::<char>(), 0..longest() + 16).prop_map(String::from_iter)
 }
 
-/// Ids of the alphabet only, at the length bounds (0, 1, 63, 64, 65, 70).
+/// Ids of the alphabet only, at the length bounds (0, 1, 2, and around the
+/// longest).
 fn at_bounds() -> impl Strategy<Value = String> {
-    (select(vec![0usize, 1, 2, 63, 64, 65, 70]), any::<u64>()).prop_map(|(len, seed)| {
-        let alphabet = alphabet();
-        let mut state = seed | 1;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                alphabet[(state % alphabet.len() as u64) as usize]
-            })
-            .collect()
-    })
+    let n = longest();
+    (
+        select(vec![0usize, 1, 2, n - 1, n, n + 1, n + 6]),
+        any::<u64>(),
+    )
+        .prop_map(|(len, seed)| {
+            let alphabet = alphabet();
+            let mut state = seed | 1;
+            (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect()
+        })
 }
 
 fn any_candidate() -> impl Strategy<Value = String> {
@@ -161,8 +190,8 @@ proptest! {
 
     #[test]
     fn valid_ids_always_stay_inside_the_path_template(
-        project in "[A-Za-z0-9]{1,64}",
-        cluster in "[A-Za-z0-9_-]{1,64}",
+        project in from_pattern(&PROJECT_ID),
+        cluster in from_pattern(&CLUSTER_ID),
     ) {
         // Generated from the pattern (proptest's own regex engine, not the
         // client's): every such id is accepted and stays in its segment.
@@ -178,8 +207,9 @@ fn the_oracles_agree_with_the_spec_on_known_cases() {
     assert!(project_id_oracle("0a1b2c3d4e5f60718293a4b5c6d7e8f9"));
     assert!(!project_id_oracle("has-dash"));
     assert!(!project_id_oracle(""));
-    assert!(!project_id_oracle(&"a".repeat(65)));
-    assert!(project_id_oracle(&"a".repeat(64)));
+    let most = PROJECT_ID.max_length.unwrap();
+    assert!(!project_id_oracle(&"a".repeat(most + 1)));
+    assert!(project_id_oracle(&"a".repeat(most)));
     assert!(cluster_id_oracle("6d5c4b3a-2f1e-4d0c-9b8a-7e6f5d4c3b2a"));
     assert!(cluster_id_oracle("a_b"));
     assert!(!cluster_id_oracle("a\n"));

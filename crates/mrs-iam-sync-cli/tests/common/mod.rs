@@ -76,8 +76,13 @@ impl TestServer {
 }
 
 impl Drop for TestServer {
+    /// Stops the server; every request it received (all sent by the CLI,
+    /// through the client) must conform to the spec.
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
+            if !std::thread::panicking() {
+                mrs_iam_sync_tests::conformance::assert_requests_conform(&server);
+            }
             self.runtime.block_on(server.shutdown());
         }
     }

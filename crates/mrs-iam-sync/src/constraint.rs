@@ -1,0 +1,312 @@
+//! The shapes of the spec's rules, and how to apply them. The rules
+//! themselves (every bound, pattern and rule text) are generated from the
+//! spec into [`crate::rules`] by `cargo xtask generate`; nothing here states
+//! a number of its own.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A value that breaks a rule of the spec: which field, which rule (with
+/// the offending value where it is not secret, shortened). It converts into
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) with `?`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidValue {
+    /// The field, as the spec names it (`cluster_id`, `user_names`).
+    pub field: &'static str,
+    /// What is wrong and the rule it breaks, e.g. `has 1001 items; at most
+    /// 1000 are allowed`.
+    pub rule: String,
+}
+
+impl InvalidValue {
+    /// A broken rule of `field`.
+    pub fn new(field: &'static str, rule: impl Into<String>) -> Self {
+        Self {
+            field,
+            rule: rule.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.rule)
+    }
+}
+
+impl std::error::Error for InvalidValue {}
+
+/// A request body type whose spec constraints can be checked.
+pub trait Checked {
+    /// The first broken rule, if any.
+    fn check(&self) -> Result<(), InvalidValue>;
+}
+
+/// The rule of a path parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathParam {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// The fewest characters.
+    pub min_length: usize,
+    /// The most characters, if bounded.
+    pub max_length: Option<usize>,
+    /// The pattern the value must match (ECMA 262, as in the spec).
+    pub pattern: &'static str,
+    /// The rule in words, a sentence tail: "must be 1 to 64 ASCII letters or
+    /// digits".
+    pub text: &'static str,
+}
+
+impl PathParam {
+    /// Parses `value` into the generated newtype of this parameter (which
+    /// holds the same rule), or says which rule it breaks.
+    pub fn parse<T>(&self, value: &str) -> Result<T, InvalidValue>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        value.parse().map_err(|err: T::Err| InvalidValue {
+            field: self.name,
+            rule: format!("{} {err}; it {}", shown(value), self.text),
+        })
+    }
+
+    /// The rule with its pattern, for when the broken part is unknown.
+    pub fn rule_with_pattern(&self) -> String {
+        format!("{} (pattern {})", self.text, self.pattern)
+    }
+}
+
+/// The constraints of a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StringRule {
+    /// The fewest characters (Unicode scalar values, as JSON Schema counts).
+    pub min_length: usize,
+    /// The most characters, if bounded.
+    pub max_length: Option<usize>,
+    /// A pattern the value must match, if any.
+    pub pattern: Option<&'static str>,
+    /// The rule in words: "a non-empty string", "1 to 64 characters".
+    pub text: &'static str,
+}
+
+impl StringRule {
+    /// Checks one string value of `field`.
+    pub fn check(&self, field: &'static str, value: &str) -> Result<(), InvalidValue> {
+        match self.problem(value) {
+            None => Ok(()),
+            Some(problem) => Err(InvalidValue {
+                field,
+                rule: format!("{} {problem}; it must be {}", shown(value), self.text),
+            }),
+        }
+    }
+
+    fn problem(&self, value: &str) -> Option<String> {
+        let length = value.chars().count();
+        if length == 0 && self.min_length > 0 {
+            return Some("is empty".to_owned());
+        }
+        if length < self.min_length {
+            return Some(format!("is shorter than {} characters", self.min_length));
+        }
+        if let Some(max) = self.max_length
+            && length > max
+        {
+            return Some(format!("is longer than {max} characters"));
+        }
+        let pattern = self.pattern?;
+        match regress::Regex::new(pattern) {
+            Ok(regex) if regex.find(value).is_some() => None,
+            Ok(_) => Some(format!("does not match the pattern {pattern}")),
+            Err(err) => Some(format!(
+                "cannot be checked against the pattern {pattern}: {err}"
+            )),
+        }
+    }
+}
+
+/// The constraints of a list of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRule {
+    /// The field, as the spec names it.
+    pub field: &'static str,
+    /// The fewest items.
+    pub min_items: usize,
+    /// The most items, if bounded.
+    pub max_items: Option<usize>,
+    /// The rule of each item.
+    pub item: StringRule,
+    /// The whole rule in words: "at most 1000 items, each a non-empty string".
+    pub text: &'static str,
+}
+
+impl ListRule {
+    /// Checks a list value of this field.
+    pub fn check(&self, items: &[String]) -> Result<(), InvalidValue> {
+        let count = items.len();
+        let violation = |rule: String| InvalidValue {
+            field: self.field,
+            rule,
+        };
+        if let Some(max) = self.max_items
+            && count > max
+        {
+            return Err(violation(format!(
+                "has {count} items; at most {max} are allowed"
+            )));
+        }
+        if count < self.min_items {
+            return Err(violation(format!(
+                "has {count} items; at least {} are required",
+                self.min_items
+            )));
+        }
+        for (index, item) in items.iter().enumerate() {
+            if let Some(problem) = self.item.problem(item) {
+                return Err(violation(format!(
+                    "item {index} {} {problem}; each item must be {}",
+                    shown(item),
+                    self.item.text
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether an operation takes a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyUse {
+    /// No body.
+    None,
+    /// A body that may be left out (an absent body means `{}`).
+    Optional,
+    /// A body that must be sent.
+    Required,
+}
+
+/// Matches a request path (still percent-encoded) against a path template
+/// such as `/v2/{project_id}/clusters/{cluster_id}/iam-sync`: the raw value
+/// of each `{parameter}`, in order, or `None` when the path is another one.
+/// A parameter matches one whole segment, empty or not.
+pub fn match_path<'a>(
+    template: &'static str,
+    path: &'a str,
+) -> Option<Vec<(&'static str, &'a str)>> {
+    let mut expected_segments = template.split('/');
+    let mut segments = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (expected_segments.next(), segments.next()) {
+            (None, None) => return Some(params),
+            (Some(expected), Some(segment)) => {
+                match expected
+                    .strip_prefix('{')
+                    .and_then(|rest| rest.strip_suffix('}'))
+                {
+                    Some(name) => params.push((name, segment)),
+                    None if expected == segment => {}
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// A value for a message: quoted, and shortened so that a huge input does
+/// not come back whole.
+fn shown(value: &str) -> String {
+    const LIMIT: usize = 80;
+    if value.chars().count() > LIMIT {
+        let head: String = value.chars().take(LIMIT).collect();
+        format!("{head:?}…")
+    } else {
+        format!("{value:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_their_templates() {
+        let template = "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user";
+        let matched = |path| match_path(template, path);
+        assert_eq!(
+            matched("/v2/p1/clusters/c%2F1/iam-sync-user"),
+            Some(vec![("project_id", "p1"), ("cluster_id", "c%2F1")])
+        );
+        assert_eq!(
+            matched("/v2//clusters//iam-sync-user"),
+            Some(vec![("project_id", ""), ("cluster_id", "")])
+        );
+        assert_eq!(matched("/v2/p/clusters/c/iam-sync"), None);
+        assert_eq!(matched("/v2/p/clusters/c/iam-sync-user/x"), None);
+    }
+
+    #[test]
+    fn list_rules_name_the_count_and_the_item() {
+        let rule = ListRule {
+            field: "user_names",
+            min_items: 0,
+            max_items: Some(2),
+            item: StringRule {
+                min_length: 1,
+                max_length: None,
+                pattern: None,
+                text: "a non-empty string",
+            },
+            text: "at most 2 items, each a non-empty string",
+        };
+        assert!(rule.check(&["a".into(), "b".into()]).is_ok());
+        let err = rule.check(&vec!["a".to_owned(); 3]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "user_names has 3 items; at most 2 are allowed"
+        );
+        let err = rule.check(&["a".into(), String::new()]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid user_names: item 1 \"\" is empty; each item must be a non-empty string"
+        );
+    }
+
+    #[test]
+    fn string_rules_check_bounds_and_pattern() {
+        let rule = StringRule {
+            min_length: 2,
+            max_length: Some(3),
+            pattern: Some("^[a-z]+$"),
+            text: "2 to 3 characters matching the pattern ^[a-z]+$",
+        };
+        assert!(rule.check("f", "abc").is_ok());
+        assert!(
+            rule.check("f", "a")
+                .unwrap_err()
+                .rule
+                .contains("shorter than 2")
+        );
+        assert!(
+            rule.check("f", "abcd")
+                .unwrap_err()
+                .rule
+                .contains("longer than 3")
+        );
+        assert!(
+            rule.check("f", "A1")
+                .unwrap_err()
+                .rule
+                .contains("does not match")
+        );
+    }
+
+    #[test]
+    fn long_values_are_shortened() {
+        assert_eq!(shown("ab"), "\"ab\"");
+        assert!(shown(&"x".repeat(500)).ends_with("\"…"));
+    }
+}

@@ -1,0 +1,743 @@
+//! The spec's rules that the generated types do not enforce, or that the
+//! runtime needs in words, as a second generated file beside the client:
+//! `crates/mrs-iam-sync/src/rules.rs`.
+//!
+//! From the spec it takes each path parameter's pattern and length bounds
+//! (with a one-line rule text made from them), each request body's
+//! constraints (`maxItems`, `minItems`, and the length bounds and pattern of
+//! strings and of list items) as a generated `Checked` impl, and the table
+//! of operations (method, path, success status, whether a body is taken).
+//! A constraint this generator cannot turn into a check fails the
+//! generation: a rule in the spec is never silently left unchecked.
+
+use anyhow::{Result, anyhow, bail};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use serde_json::Value;
+
+use crate::spec::{METHODS, Spec, resolve};
+
+/// Generates the rules module (without the file header).
+pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
+    let doc = &spec.json;
+    let operations = operations(doc)?;
+    let params = path_params(&operations)?;
+
+    let param_items = params.iter().map(PathParamRule::tokens);
+    let param_refs = params.iter().map(|p| const_ident(&p.name));
+    let param_count = params.len();
+
+    let op_variants: Vec<Ident> = operations.iter().map(|op| ident(&op.id)).collect();
+    let op_entries = operations.iter().map(Operation::tokens);
+    let op_count = operations.len();
+    let op_docs = operations
+        .iter()
+        .map(|op| format!("{} `{}`.", op.method, op.path));
+
+    let mut body_items = Vec::new();
+    let mut seen_bodies = Vec::new();
+    for op in &operations {
+        if let Some(body) = &op.body
+            && !seen_bodies.contains(&body.schema)
+        {
+            seen_bodies.push(body.schema.clone());
+            body_items.push(body_checks(doc, &body.schema)?);
+        }
+    }
+
+    Ok(quote! {
+        use crate::constraint::{self, BodyUse, Checked, ListRule, PathParam, StringRule, InvalidValue};
+        use crate::types;
+
+        #(#param_items)*
+
+        /// Every path parameter of the spec, in the order they first appear.
+        pub const PATH_PARAMS: [&PathParam; #param_count] = [#(&#param_refs),*];
+
+        /// The operations of the spec, by `operationId`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum OperationId {
+            #(#[doc = #op_docs] #op_variants,)*
+        }
+
+        /// One operation of the spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct Operation {
+            /// The operation, as an enum.
+            pub id: OperationId,
+            /// Its `operationId`.
+            pub name: &'static str,
+            /// The HTTP method, upper-case.
+            pub method: &'static str,
+            /// The path template.
+            pub path: &'static str,
+            /// The status of a success.
+            pub success_status: u16,
+            /// Whether it takes a request body.
+            pub body: BodyUse,
+        }
+
+        impl Operation {
+            /// The raw (still percent-encoded) value of each path parameter
+            /// of `path`, or `None` when `path` is not this operation's.
+            pub fn match_path<'a>(&self, path: &'a str) -> Option<Vec<(&'static str, &'a str)>> {
+                constraint::match_path(self.path, path)
+            }
+        }
+
+        /// Every operation of the spec, in document order.
+        pub const OPERATIONS: [Operation; #op_count] = [#(#op_entries),*];
+
+        #(#body_items)*
+    })
+}
+
+/// One operation, as the rules module describes it.
+struct Operation {
+    id: String,
+    method: String,
+    path: String,
+    success: u16,
+    /// The path parameters: name and schema.
+    params: Vec<(String, Value)>,
+    body: Option<Body>,
+}
+
+struct Body {
+    schema: String,
+    required: bool,
+}
+
+impl Operation {
+    fn tokens(&self) -> TokenStream {
+        let Operation {
+            id,
+            method,
+            path,
+            success,
+            ..
+        } = self;
+        let variant = ident(id);
+        let body = match &self.body {
+            None => quote!(BodyUse::None),
+            Some(Body { required: true, .. }) => quote!(BodyUse::Required),
+            Some(Body {
+                required: false, ..
+            }) => quote!(BodyUse::Optional),
+        };
+        quote! {
+            Operation {
+                id: OperationId::#variant,
+                name: #id,
+                method: #method,
+                path: #path,
+                success_status: #success,
+                body: #body,
+            }
+        }
+    }
+}
+
+fn operations(doc: &Value) -> Result<Vec<Operation>> {
+    let mut found = Vec::new();
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for (template, item) in paths.into_iter().flatten() {
+        if template.starts_with("x-") {
+            continue;
+        }
+        let item = resolve(doc, item).value;
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let at = format!("paths.{template}.{method}");
+            let id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow!("at `{at}`: no operationId"))?;
+            let mut params = Vec::new();
+            let shared = item.get("parameters").and_then(Value::as_array);
+            let own = operation.get("parameters").and_then(Value::as_array);
+            for param in own
+                .into_iter()
+                .flatten()
+                .chain(shared.into_iter().flatten())
+            {
+                let param = resolve(doc, param).value;
+                match param.get("in").and_then(Value::as_str) {
+                    Some("path") => {}
+                    Some(other) => bail!(
+                        "at `{at}`: {other} parameters are not supported by the rules generator"
+                    ),
+                    None => continue,
+                }
+                let name = param
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| anyhow!("at `{at}`: a path parameter without a name"))?;
+                let schema = param
+                    .get("schema")
+                    .map(|s| resolve(doc, s).value)
+                    .ok_or_else(|| anyhow!("at `{at}`: path parameter `{name}` has no schema"))?;
+                if !params.iter().any(|(known, _)| known == name) {
+                    params.push((name.to_owned(), schema.clone()));
+                }
+            }
+            let success = success_status(operation)
+                .ok_or_else(|| anyhow!("at `{at}.responses`: no 2XX status declared"))?;
+            let body = match operation.get("requestBody").map(|b| resolve(doc, b).value) {
+                None => None,
+                Some(body) => {
+                    let schema = body
+                        .pointer("/content/application~1json/schema/$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "at `{at}.requestBody`: the body must be `application/json` \
+                                 with a `$ref` to a component schema"
+                            )
+                        })?;
+                    Some(Body {
+                        schema: schema.to_owned(),
+                        required: body.get("required").and_then(Value::as_bool) == Some(true),
+                    })
+                }
+            };
+            found.push(Operation {
+                id: id.to_owned(),
+                method: method.to_uppercase(),
+                path: template.clone(),
+                success,
+                params,
+                body,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The lowest 2XX status of an operation's responses.
+fn success_status(operation: &Value) -> Option<u16> {
+    operation
+        .get("responses")?
+        .as_object()?
+        .keys()
+        .filter_map(|status| status.parse::<u16>().ok())
+        .filter(|status| (200..300).contains(status))
+        .min()
+}
+
+/// A path parameter's rule.
+struct PathParamRule {
+    name: String,
+    bounds: Bounds,
+    pattern: String,
+    text: String,
+}
+
+impl PathParamRule {
+    fn tokens(&self) -> TokenStream {
+        let PathParamRule {
+            name,
+            pattern,
+            text,
+            ..
+        } = self;
+        let konst = const_ident(name);
+        let min = self.bounds.min;
+        let max = option_tokens(self.bounds.max);
+        let doc = format!("The rule of the path parameter `{name}`: it {text}.");
+        quote! {
+            #[doc = #doc]
+            pub const #konst: PathParam = PathParam {
+                name: #name,
+                min_length: #min,
+                max_length: #max,
+                pattern: #pattern,
+                text: #text,
+            };
+        }
+    }
+}
+
+fn path_params(operations: &[Operation]) -> Result<Vec<PathParamRule>> {
+    let mut rules: Vec<PathParamRule> = Vec::new();
+    for op in operations {
+        for (name, schema) in &op.params {
+            if rules.iter().any(|rule| &rule.name == name) {
+                continue;
+            }
+            let at = format!("path parameter `{name}`");
+            if schema.get("type").and_then(Value::as_str) != Some("string") {
+                bail!("{at}: the rules generator supports string path parameters only");
+            }
+            let pattern = schema
+                .get("pattern")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    anyhow!("{at}: a path parameter needs a `pattern` (what may go in a URL)")
+                })?;
+            let declared = Bounds {
+                min: usize_of(schema, "minLength")?.unwrap_or(0),
+                max: usize_of(schema, "maxLength")?,
+            };
+            let class = CharClass::parse(pattern);
+            let bounds = match &class {
+                Some(class) => declared.intersect(class.bounds),
+                None => declared,
+            };
+            let text = match &class {
+                Some(class) => format!("must be {} {}", bounds.count_words(), class.words),
+                None => format!(
+                    "must be {} matching the pattern {pattern}",
+                    bounds.length_words()
+                ),
+            };
+            rules.push(PathParamRule {
+                name: name.clone(),
+                bounds,
+                pattern: pattern.to_owned(),
+                text,
+            });
+        }
+    }
+    Ok(rules)
+}
+
+/// Length bounds (characters) or item-count bounds.
+#[derive(Clone, Copy)]
+struct Bounds {
+    min: usize,
+    max: Option<usize>,
+}
+
+impl Bounds {
+    fn intersect(self, other: Bounds) -> Bounds {
+        Bounds {
+            min: self.min.max(other.min),
+            max: match (self.max, other.max) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    /// "1 to 64", "at least 1", "at most 64", "exactly 32", "any number of".
+    fn count_words(self) -> String {
+        match (self.min, self.max) {
+            (min, Some(max)) if min == max => format!("exactly {max}"),
+            (0, Some(max)) => format!("at most {max}"),
+            (min, Some(max)) => format!("{min} to {max}"),
+            (0, None) => "any number of".to_owned(),
+            (min, None) => format!("at least {min}"),
+        }
+    }
+
+    /// As [`Bounds::count_words`], for characters of any kind.
+    fn length_words(self) -> String {
+        match (self.min, self.max) {
+            (1, None) => "a non-empty string".to_owned(),
+            (0, None) => "any string".to_owned(),
+            _ => format!("{} characters", self.count_words()),
+        }
+    }
+}
+
+/// A pattern of the form `^[class]{min,max}$` (or `+`, `*`, `{n}`), with the
+/// class described in words.
+struct CharClass {
+    words: String,
+    bounds: Bounds,
+}
+
+impl CharClass {
+    fn parse(pattern: &str) -> Option<CharClass> {
+        let body = pattern.strip_prefix("^[")?.strip_suffix('$')?;
+        let (class, quantifier) = body.split_once(']')?;
+        if class.is_empty() || class.starts_with('^') || class.contains(['\\', '[']) {
+            return None;
+        }
+        let bounds = match quantifier {
+            "+" => Bounds { min: 1, max: None },
+            "*" => Bounds { min: 0, max: None },
+            q => {
+                let inner = q.strip_prefix('{')?.strip_suffix('}')?;
+                match inner.split_once(',') {
+                    None => {
+                        let n = inner.parse().ok()?;
+                        Bounds {
+                            min: n,
+                            max: Some(n),
+                        }
+                    }
+                    Some((min, "")) => Bounds {
+                        min: min.parse().ok()?,
+                        max: None,
+                    },
+                    Some((min, max)) => Bounds {
+                        min: min.parse().ok()?,
+                        max: Some(max.parse().ok()?),
+                    },
+                }
+            }
+        };
+        let chars: Vec<char> = class.chars().collect();
+        let mut parts: Vec<String> = Vec::new();
+        let (mut upper, mut lower) = (false, false);
+        let mut i = 0;
+        while i < chars.len() {
+            if i + 2 < chars.len() && chars[i + 1] == '-' {
+                match (chars[i], chars[i + 2]) {
+                    ('A', 'Z') => upper = true,
+                    ('a', 'z') => lower = true,
+                    ('0', '9') => parts.push("digits".to_owned()),
+                    (from, to) => parts.push(format!("'{from}' to '{to}'")),
+                }
+                i += 3;
+            } else {
+                parts.push(format!("'{}'", chars[i]));
+                i += 1;
+            }
+        }
+        let letters = match (upper, lower) {
+            (true, true) => Some("ASCII letters"),
+            (true, false) => Some("upper-case ASCII letters"),
+            (false, true) => Some("lower-case ASCII letters"),
+            (false, false) => None,
+        };
+        if let Some(letters) = letters {
+            parts.insert(0, letters.to_owned());
+        }
+        let words = match parts.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => return None,
+        };
+        Some(CharClass { words, bounds })
+    }
+}
+
+/// The `Checked` impl and the rule constants of one request body schema.
+fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
+    let at = format!("components.schemas.{schema_name}");
+    let schema = doc
+        .pointer(&format!("/components/schemas/{schema_name}"))
+        .map(|s| resolve(doc, s).value)
+        .ok_or_else(|| anyhow!("at `{at}`: no such schema"))?;
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        bail!("at `{at}`: a request body must be an object");
+    }
+    refuse_unchecked(schema, &at, &["properties", "required"])?;
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut items = Vec::new();
+    let mut checks = Vec::new();
+    let properties = schema.get("properties").and_then(Value::as_object);
+    for (name, property) in properties.into_iter().flatten() {
+        let property = resolve(doc, property).value;
+        let at = format!("{at}.properties.{name}");
+        let field = field_ident(name, &at)?;
+        let konst = const_ident(&format!("{schema_name}_{name}"));
+        match property.get("type").and_then(Value::as_str) {
+            Some("array") => {
+                refuse_unchecked(property, &at, &["items", "minItems", "maxItems"])?;
+                let count = Bounds {
+                    min: usize_of(property, "minItems")?.unwrap_or(0),
+                    max: usize_of(property, "maxItems")?,
+                };
+                let item_schema = property
+                    .get("items")
+                    .map(|s| resolve(doc, s).value)
+                    .ok_or_else(|| anyhow!("at `{at}`: an array needs `items`"))?;
+                let item = string_rule(item_schema, &format!("{at}.items"))?;
+                if count.min == 0 && count.max.is_none() && item.is_none() {
+                    continue;
+                }
+                let item = item.unwrap_or(StringRule::ANY);
+                let mut text = if count.min == 0 && count.max.is_none() {
+                    String::new()
+                } else {
+                    format!("{} items", count.count_words())
+                };
+                if !item.is_any() {
+                    if !text.is_empty() {
+                        text.push_str(", ");
+                    }
+                    text.push_str(&format!("each {}", item.text));
+                }
+                let doc_line = format!("`{schema_name}.{name}`: {text}.");
+                let min_items = count.min;
+                let max_items = option_tokens(count.max);
+                let item_tokens = item.tokens();
+                items.push(quote! {
+                    #[doc = #doc_line]
+                    pub const #konst: ListRule = ListRule {
+                        field: #name,
+                        min_items: #min_items,
+                        max_items: #max_items,
+                        item: #item_tokens,
+                        text: #text,
+                    };
+                });
+                checks.push(quote!(#konst.check(&self.#field)?;));
+            }
+            Some("string") => {
+                let Some(rule) = string_rule(property, &at)? else {
+                    continue;
+                };
+                let doc_line = format!("`{schema_name}.{name}`: {}.", rule.text);
+                let rule_tokens = rule.tokens();
+                items.push(quote! {
+                    #[doc = #doc_line]
+                    pub const #konst: StringRule = #rule_tokens;
+                });
+                if required.contains(&name.as_str()) {
+                    checks.push(quote!(#konst.check(#name, &self.#field)?;));
+                } else {
+                    checks.push(quote! {
+                        if let Some(value) = &self.#field {
+                            #konst.check(#name, value)?;
+                        }
+                    });
+                }
+            }
+            Some("boolean") => refuse_unchecked(property, &at, &[])?,
+            _ => bail!(
+                "at `{at}`: the rules generator knows arrays of strings, strings and booleans \
+                 in request bodies; teach xtask/src/rules.rs this one"
+            ),
+        }
+    }
+    let type_name = ident(schema_name);
+    let doc_line = format!("Checks the spec's constraints of `{schema_name}`.");
+    Ok(quote! {
+        #(#items)*
+
+        impl Checked for types::#type_name {
+            #[doc = #doc_line]
+            fn check(&self) -> Result<(), InvalidValue> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    })
+}
+
+/// Keywords that constrain a value; a schema carrying one this generator
+/// does not turn into a check is refused.
+const CONSTRAINTS: [&str; 16] = [
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "enum",
+    "minProperties",
+    "maxProperties",
+    "additionalProperties",
+    "format",
+];
+
+fn refuse_unchecked(schema: &Value, at: &str, handled: &[&str]) -> Result<()> {
+    for keyword in CONSTRAINTS {
+        if schema.get(keyword).is_some() && !handled.contains(&keyword) {
+            bail!(
+                "at `{at}`: `{keyword}` is not checked by the generated rules; \
+                 teach xtask/src/rules.rs to check it"
+            );
+        }
+    }
+    if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+        bail!("at `{at}`: `nullable` request fields are not supported by the rules generator");
+    }
+    Ok(())
+}
+
+/// A string's constraints; `None` when there are none.
+struct StringRule {
+    bounds: Bounds,
+    pattern: Option<String>,
+    text: String,
+}
+
+impl StringRule {
+    const ANY: StringRule = StringRule {
+        bounds: Bounds { min: 0, max: None },
+        pattern: None,
+        text: String::new(),
+    };
+
+    fn is_any(&self) -> bool {
+        self.bounds.min == 0 && self.bounds.max.is_none() && self.pattern.is_none()
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let min = self.bounds.min;
+        let max = option_tokens(self.bounds.max);
+        let pattern = match &self.pattern {
+            Some(p) => quote!(Some(#p)),
+            None => quote!(None),
+        };
+        let text = &self.text;
+        quote! {
+            StringRule {
+                min_length: #min,
+                max_length: #max,
+                pattern: #pattern,
+                text: #text,
+            }
+        }
+    }
+}
+
+fn string_rule(schema: &Value, at: &str) -> Result<Option<StringRule>> {
+    if schema.get("type").and_then(Value::as_str) != Some("string") {
+        bail!("at `{at}`: the rules generator knows lists of strings only");
+    }
+    refuse_unchecked(schema, at, &["minLength", "maxLength", "pattern"])?;
+    let bounds = Bounds {
+        min: usize_of(schema, "minLength")?.unwrap_or(0),
+        max: usize_of(schema, "maxLength")?,
+    };
+    let pattern = schema
+        .get("pattern")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut text = bounds.length_words();
+    if let Some(pattern) = &pattern {
+        text = format!("{text} matching the pattern {pattern}");
+    }
+    let rule = StringRule {
+        bounds,
+        pattern,
+        text,
+    };
+    Ok((!rule.is_any()).then_some(rule))
+}
+
+fn usize_of(schema: &Value, keyword: &str) -> Result<Option<usize>> {
+    match schema.get(keyword) {
+        None => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| anyhow!("`{keyword}` must be a non-negative integer, not {value}")),
+    }
+}
+
+fn option_tokens(value: Option<usize>) -> TokenStream {
+    match value {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    }
+}
+
+/// `project_id` → `PROJECT_ID`, `CancelSyncIamUserRequest_user_names` →
+/// `CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES`.
+fn const_ident(name: &str) -> Ident {
+    let mut out = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        });
+    }
+    Ident::new(&out, Span::call_site())
+}
+
+/// A schema or operation name as a type or variant name.
+fn ident(name: &str) -> Ident {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    Ident::new(&cleaned, Span::call_site())
+}
+
+/// A property name as the field typify generates for it.
+fn field_ident(name: &str, at: &str) -> Result<Ident> {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.starts_with(|c: char| c.is_ascii_lowercase());
+    if !plain {
+        bail!("at `{at}`: the rules generator expects snake_case property names");
+    }
+    Ok(Ident::new(name, Span::call_site()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_classes_in_words() {
+        let class = CharClass::parse("^[A-Za-z0-9_-]{1,64}$").unwrap();
+        assert_eq!(class.words, "ASCII letters, digits, '_' or '-'");
+        assert_eq!((class.bounds.min, class.bounds.max), (1, Some(64)));
+        let class = CharClass::parse("^[A-Za-z0-9]{1,64}$").unwrap();
+        assert_eq!(class.words, "ASCII letters or digits");
+        let class = CharClass::parse("^[a-f0-9]{32}$").unwrap();
+        assert_eq!(class.words, "'a' to 'f' or digits");
+        assert_eq!(class.bounds.max, Some(32));
+        assert_eq!(CharClass::parse("^[a-z]+$").unwrap().bounds.min, 1);
+        for not_a_class in ["^a+$", "[a-z]+", "^[^a]+$", "^[\\w]+$", "^[a-z]{1,x}$"] {
+            assert!(CharClass::parse(not_a_class).is_none(), "{not_a_class}");
+        }
+    }
+
+    #[test]
+    fn bounds_in_words() {
+        let words = |min, max| Bounds { min, max }.count_words();
+        assert_eq!(words(1, Some(64)), "1 to 64");
+        assert_eq!(words(0, Some(1000)), "at most 1000");
+        assert_eq!(words(32, Some(32)), "exactly 32");
+        assert_eq!(words(1, None), "at least 1");
+        assert_eq!(
+            Bounds { min: 1, max: None }.length_words(),
+            "a non-empty string"
+        );
+    }
+
+    #[test]
+    fn the_tighter_of_pattern_and_length_wins() {
+        let declared = Bounds {
+            min: 1,
+            max: Some(36),
+        };
+        let pattern = Bounds {
+            min: 1,
+            max: Some(64),
+        };
+        assert_eq!(declared.intersect(pattern).max, Some(36));
+        assert_eq!(pattern.intersect(declared).max, Some(36));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(const_ident("project_id").to_string(), "PROJECT_ID");
+        assert_eq!(
+            const_ident("CancelSyncIamUserRequest_user_names").to_string(),
+            "CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES"
+        );
+    }
+}
