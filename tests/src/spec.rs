@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// The workspace root, found at run time (`xtask::workspace_root`).
+/// The workspace root: the workspace that encloses this crate. Not
+/// `xtask::workspace_root`, which insists that `CARGO_MANIFEST_DIR` names the
+/// xtask package: these helpers also run in other crates' tests (the CLI's).
 pub fn workspace_root() -> PathBuf {
-    xtask::workspace_root().unwrap_or_else(|err| panic!("{err:#}"))
+    xtask::enclosing_workspace(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|err| panic!("{err:#}"))
 }
 
 /// The spec, parsed.

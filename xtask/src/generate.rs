@@ -202,10 +202,9 @@ pub fn check_fresh(target: &Path, fresh: &str) -> Result<()> {
     let diff = similar::TextDiff::from_lines(current.as_str(), fresh);
     print!(
         "{}",
-        diff.unified_diff().context_radius(3).header(
-            &format!("a/{shown}"),
-            &format!("b/{shown} (from the spec)")
-        )
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{shown}"), &format!("b/{shown} (from the spec)"))
     );
     bail!(
         "{} is stale: it does not match the spec; run `cargo xtask generate` and commit the result",

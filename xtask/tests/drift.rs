@@ -132,11 +132,11 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 #[ignore = "builds a copy of the workspace (about a minute); .ci/run runs it"]
 fn client_and_server_follow_a_tightened_spec() {
     let copy = tempfile::tempdir().unwrap();
-    let root = copy.path();
-    copy_workspace(&root(), root);
-    std::fs::write(root.join(paths::SPEC), tightened_spec()).unwrap();
+    let copied = copy.path();
+    copy_workspace(&root(), copied);
+    std::fs::write(copied.join(paths::SPEC), tightened_spec()).unwrap();
     // What `cargo xtask generate` does, on the copy.
-    generate::run(root, Mode::Write).unwrap();
+    generate::run(copied, Mode::Write).unwrap();
 
     let target = target_dir();
     let built = Command::new(env!("CARGO"))
@@ -147,7 +147,7 @@ fn client_and_server_follow_a_tightened_spec() {
             "--package",
             "mrs-iam-sync-server",
         ])
-        .current_dir(root)
+        .current_dir(copied)
         .env("CARGO_TARGET_DIR", &target)
         .status()
         .unwrap();

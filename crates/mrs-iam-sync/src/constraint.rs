@@ -266,7 +266,7 @@ mod tests {
         let err = rule.check(&vec!["a".to_owned(); 3]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "user_names has 3 items; at most 2 are allowed"
+            "invalid user_names: has 3 items; at most 2 are allowed"
         );
         let err = rule.check(&["a".into(), String::new()]).unwrap_err();
         assert_eq!(

@@ -11,15 +11,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///What to remove from the cluster. Both lists are optional; at most 1000 names each.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CancelSyncIamUserRequest {
         ///IAM user groups to remove.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -34,17 +27,8 @@ pub mod types {
         }
     }
     ///A cluster id: 1 to 64 ASCII letters, digits, `_` and `-`. Cluster ids are UUIDs in practice.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ClusterId(::std::string::String);
     impl ::std::ops::Deref for ClusterId {
@@ -106,14 +90,8 @@ pub mod types {
         }
     }
     ///Whether the cluster has completed IAM synchronization. Required for the same reason as `is_synchronizing`: silence is not `false`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ClusterSyncStatus {
         ///`true` once the cluster has been synchronized with IAM.
         pub is_synchronous: bool,
@@ -124,14 +102,8 @@ pub mod types {
         }
     }
     ///An error as the client hands it out, whatever shape of `ErrorBody` it came in: the code (the HTTP status when the body had none), the message in `error_msg` (or `message`), and the gateway's request id. The generated client decodes error responses into this type after normalising the body; no response is declared with it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrorResponse {
         ///The error code.
         pub error_code: ::std::string::String,
@@ -151,17 +123,8 @@ pub mod types {
         }
     }
     ///A project id: 1 to 64 ASCII letters and digits. Project ids are 32 hexadecimal digits in practice; the service accepts the wider rule.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ProjectId(::std::string::String);
     impl ::std::ops::Deref for ProjectId {
@@ -223,14 +186,8 @@ pub mod types {
         }
     }
     ///The service accepted the request and runs it in the background. `state` is required: it is the whole answer.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SyncTaskAccepted {
         ///The task state, for example `synchronizing`.
         pub state: ::std::string::String,
@@ -241,14 +198,8 @@ pub mod types {
         }
     }
     ///Whether an IAM synchronization task is running on the cluster. The field is required here although the official SDKs treat it as optional: a missing answer must not read as "not running".
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SyncTaskStatus {
         ///`true` while a synchronization task is running.
         pub is_synchronizing: bool,
@@ -259,15 +210,8 @@ pub mod types {
         }
     }
     ///The IAM users and groups that have been synchronized to the cluster. Both lists are optional: the service leaves out an empty list, and an absent list means none.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SyncedIamPrincipals {
         ///Names of the synchronized IAM user groups.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -282,15 +226,8 @@ pub mod types {
         }
     }
     ///What to synchronize. Every field is optional: with `is_all_sync` `true` the lists are ignored and every IAM user and group is copied; otherwise only the named ones are.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateSyncIamUserRequest {
         ///IAM user groups to copy.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]

@@ -2,8 +2,8 @@
 //! from the spec through the generated [`crate::rules`]; a broken one is an
 //! [`InvalidValue`] that names the field and the rule.
 
-pub use crate::constraint::InvalidValue;
 use crate::constraint::Checked;
+pub use crate::constraint::InvalidValue;
 use crate::{rules, types};
 
 /// Parses a project id, or says which rule it breaks.

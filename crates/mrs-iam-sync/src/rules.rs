@@ -4,7 +4,7 @@
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
 
 use crate::constraint::{
-    self, BodyUse, Checked, ListRule, PathParam, StringRule, Violation,
+    self, BodyUse, Checked, ListRule, PathParam, StringRule, InvalidValue,
 };
 use crate::types;
 ///The rule of the path parameter `project_id`: it must be 1 to 64 ASCII letters or digits.
@@ -133,7 +133,7 @@ pub const UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES: ListRule = ListRule {
 };
 impl Checked for types::UpdateSyncIamUserRequest {
     ///Checks the spec's constraints of `UpdateSyncIamUserRequest`.
-    fn check(&self) -> Result<(), Violation> {
+    fn check(&self) -> Result<(), InvalidValue> {
         UPDATE_SYNC_IAM_USER_REQUEST_GROUP_NAMES.check(&self.group_names)?;
         UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES.check(&self.user_names)?;
         Ok(())
@@ -167,7 +167,7 @@ pub const CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES: ListRule = ListRule {
 };
 impl Checked for types::CancelSyncIamUserRequest {
     ///Checks the spec's constraints of `CancelSyncIamUserRequest`.
-    fn check(&self) -> Result<(), Violation> {
+    fn check(&self) -> Result<(), InvalidValue> {
         CANCEL_SYNC_IAM_USER_REQUEST_GROUP_NAMES.check(&self.group_names)?;
         CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES.check(&self.user_names)?;
         Ok(())
