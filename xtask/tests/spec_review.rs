@@ -18,8 +18,9 @@ fn workspace() -> PathBuf {
 fn write_spec(root: &Path, text: &str) {
     std::fs::write(root.join(xtask::paths::SPEC), text).unwrap();
     let spec = xtask::spec::parse(text, "spec").unwrap();
-    let code = xtask::generate::render(&spec).unwrap();
-    std::fs::write(root.join(xtask::paths::GENERATED), code).unwrap();
+    for (path, code) in xtask::generate::render_all(&spec).unwrap() {
+        std::fs::write(root.join(path), code).unwrap();
+    }
 }
 
 fn set_version(root: &Path, version: &str) {
