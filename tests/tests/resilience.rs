@@ -5,7 +5,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use mrs_iam_sync::types::UpdateSyncIamUserRequest;
+use mrs_iam_sync::rules;
+use mrs_iam_sync::types::{CancelSyncIamUserRequest, UpdateSyncIamUserRequest};
 use mrs_iam_sync::{
     Client, Clock, Credentials, Error, RetryPolicy, Timeouts, TransportKind, WaitOptions,
 };
@@ -362,6 +363,72 @@ async fn invalid_ids_are_refused_before_sending() {
         .into();
     assert!(err.to_string().starts_with("invalid project_id: "), "{err}");
     assert_eq!(server.request_count(), 0, "nothing reached the server");
+}
+
+#[tokio::test]
+async fn the_builders_refuse_bodies_that_break_the_spec_before_sending() {
+    let server = server().await;
+    let client = client(&server);
+    let most = rules::CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES
+        .max_items
+        .expect("the spec bounds the cancel list");
+    let too_many: Vec<String> = (0..=most).map(|i| format!("user{i}")).collect();
+    let err: Error = client
+        .cancel_sync_iam_user()
+        .project_id(DEMO_PROJECT_ID)
+        .cluster_id(CLUSTER)
+        .body(CancelSyncIamUserRequest {
+            user_names: too_many,
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect_err("one name too many")
+        .into();
+    let Error::InvalidInput { field, rule } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*field, "user_names");
+    assert!(
+        rule.contains(&format!("has {} items; at most {most}", most + 1)),
+        "{rule}"
+    );
+    let err: Error = client
+        .update_sync_iam_user()
+        .project_id(DEMO_PROJECT_ID)
+        .cluster_id(CLUSTER)
+        .body(UpdateSyncIamUserRequest {
+            group_names: vec!["group1".into(), String::new()],
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect_err("an empty group name")
+        .into();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                field: "group_names",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.request_count(), 0, "nothing reached the server");
+    // A body within the rules is sent as before.
+    client
+        .cancel_sync_iam_user()
+        .project_id(DEMO_PROJECT_ID)
+        .cluster_id(CLUSTER)
+        .body(CancelSyncIamUserRequest {
+            user_names: vec!["user1".into()],
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("a valid body is sent");
+    assert_eq!(server.request_count(), 1);
 }
 
 #[tokio::test]

@@ -6,11 +6,14 @@
 //! (with a one-line rule text made from them), each request body's
 //! constraints (`maxItems`, `minItems`, and the length bounds and pattern of
 //! strings and of list items) as a generated `Checked` impl, and the table
-//! of operations (method, path, success status, whether a body is taken).
+//! of operations (method, path, success status, whether a body is taken),
+//! with `check_request_body`, which the client's `pre` hook applies to every
+//! body the generated builders send.
 //! A constraint this generator cannot turn into a check fails the
 //! generation: a rule in the spec is never silently left unchecked.
 
 use anyhow::{Result, anyhow, bail};
+use heck::ToSnakeCase as _;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -36,14 +39,32 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
 
     let mut body_items = Vec::new();
     let mut seen_bodies = Vec::new();
+    let mut body_fields: Vec<String> = Vec::new();
     for op in &operations {
         if let Some(body) = &op.body
             && !seen_bodies.contains(&body.schema)
         {
             seen_bodies.push(body.schema.clone());
-            body_items.push(body_checks(doc, &body.schema)?);
+            let (items, fields) = body_checks(doc, &body.schema)?;
+            body_items.push(items);
+            for field in fields {
+                if !body_fields.contains(&field) {
+                    body_fields.push(field);
+                }
+            }
         }
     }
+    let body_field_count = body_fields.len();
+    // The generated client names each operation by progenitor's snake_case
+    // of its `operationId` (`OperationInfo::operation_id`).
+    let body_arms = operations.iter().filter_map(|op| {
+        let body = op.body.as_ref()?;
+        let client_name = op.id.to_snake_case();
+        let type_name = ident(&body.schema);
+        Some(quote! {
+            #client_name => constraint::check_json::<types::#type_name>(body),
+        })
+    });
 
     Ok(quote! {
         use crate::constraint::{self, BodyUse, Checked, ListRule, PathParam, StringRule, InvalidValue};
@@ -89,6 +110,19 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
         pub const OPERATIONS: [Operation; #op_count] = [#(#op_entries),*];
 
         #(#body_items)*
+
+        /// Every field of a request body that has a rule, by its name in the spec.
+        pub const BODY_FIELDS: [&str; #body_field_count] = [#(#body_fields),*];
+
+        /// Checks the JSON body the generated client is about to send for the
+        /// operation it calls `operation` (`OperationInfo::operation_id`)
+        /// against the spec's rules of that body. Operations without a body pass.
+        pub fn check_request_body(operation: &str, body: &[u8]) -> Result<(), InvalidValue> {
+            match operation {
+                #(#body_arms)*
+                _ => Ok(()),
+            }
+        }
     })
 }
 
@@ -418,8 +452,9 @@ impl CharClass {
     }
 }
 
-/// The `Checked` impl and the rule constants of one request body schema.
-fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
+/// The `Checked` impl and the rule constants of one request body schema,
+/// and the names of the fields it checks.
+fn body_checks(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String>)> {
     let at = format!("components.schemas.{schema_name}");
     let schema = doc
         .pointer(&format!("/components/schemas/{schema_name}"))
@@ -438,6 +473,7 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
         .collect();
     let mut items = Vec::new();
     let mut checks = Vec::new();
+    let mut fields = Vec::new();
     let properties = schema.get("properties").and_then(Value::as_object);
     for (name, property) in properties.into_iter().flatten() {
         let property = resolve(doc, property).value;
@@ -486,6 +522,7 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
                     };
                 });
                 checks.push(quote!(#konst.check(&self.#field)?;));
+                fields.push(name.clone());
             }
             Some("string") => {
                 let Some(rule) = string_rule(property, &at)? else {
@@ -497,6 +534,7 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
                     #[doc = #doc_line]
                     pub const #konst: StringRule = #rule_tokens;
                 });
+                fields.push(name.clone());
                 if required.contains(&name.as_str()) {
                     checks.push(quote!(#konst.check(#name, &self.#field)?;));
                 } else {
@@ -516,7 +554,7 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
     }
     let type_name = ident(schema_name);
     let doc_line = format!("Checks the spec's constraints of `{schema_name}`.");
-    Ok(quote! {
+    let tokens = quote! {
         #(#items)*
 
         impl Checked for types::#type_name {
@@ -526,7 +564,8 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<TokenStream> {
                 Ok(())
             }
         }
-    })
+    };
+    Ok((tokens, fields))
 }
 
 /// Keywords that constrain a value; a schema carrying one this generator

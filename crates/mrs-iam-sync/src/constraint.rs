@@ -36,6 +36,20 @@ impl fmt::Display for InvalidValue {
 
 impl std::error::Error for InvalidValue {}
 
+/// Decodes a JSON request body into its generated type and checks it: the
+/// generated builders' bodies are checked this way just before sending.
+pub fn check_json<T: serde::de::DeserializeOwned + Checked>(
+    body: &[u8],
+) -> Result<(), InvalidValue> {
+    match serde_json::from_slice::<T>(body) {
+        Ok(request) => request.check(),
+        Err(e) => Err(InvalidValue::new(
+            "body",
+            format!("is not the operation's request body: {e}"),
+        )),
+    }
+}
+
 /// A request body type whose spec constraints can be checked.
 pub trait Checked {
     /// The first broken rule, if any.

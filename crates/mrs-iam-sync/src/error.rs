@@ -260,7 +260,23 @@ impl From<OperationError> for Error {
 /// progenitor's builders report a bad parameter as
 /// "conversion to `ClusterId` for cluster_id failed" and drop the reason;
 /// the field name is recovered here and its rule taken from the generated rules.
+/// A body the `pre` hook refused says "invalid FIELD: RULE" (an
+/// [`InvalidValue`]'s `Display`), FIELD one of the generated body fields
+/// (or `body` itself).
 fn invalid_request(message: &str) -> Error {
+    let body_rule = message
+        .strip_prefix("invalid ")
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(field, rule)| {
+            let field = crate::rules::BODY_FIELDS
+                .into_iter()
+                .chain(["body"])
+                .find(|known| *known == field)?;
+            Some(InvalidValue::new(field, rule))
+        });
+    if let Some(broken) = body_rule {
+        return broken.into();
+    }
     let field = message
         .split_once(" for ")
         .and_then(|(_, rest)| rest.strip_suffix(" failed"))

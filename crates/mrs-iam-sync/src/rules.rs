@@ -173,3 +173,19 @@ impl Checked for types::CancelSyncIamUserRequest {
         Ok(())
     }
 }
+/// Every field of a request body that has a rule, by its name in the spec.
+pub const BODY_FIELDS: [&str; 2usize] = ["group_names", "user_names"];
+/// Checks the JSON body the generated client is about to send for the
+/// operation it calls `operation` (`OperationInfo::operation_id`)
+/// against the spec's rules of that body. Operations without a body pass.
+pub fn check_request_body(operation: &str, body: &[u8]) -> Result<(), InvalidValue> {
+    match operation {
+        "update_sync_iam_user" => {
+            constraint::check_json::<types::UpdateSyncIamUserRequest>(body)
+        }
+        "cancel_sync_iam_user" => {
+            constraint::check_json::<types::CancelSyncIamUserRequest>(body)
+        }
+        _ => Ok(()),
+    }
+}

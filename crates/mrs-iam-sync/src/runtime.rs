@@ -130,8 +130,15 @@ impl ClientHooks<Runtime> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
+        // The generated types hold what typify enforces; the spec's other
+        // rules of a body (`maxItems`, non-empty names) are checked here, so
+        // that a builder call never sends a body the spec refuses.
+        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
+            crate::rules::check_request_body(info.operation_id, body)
+                .map_err(|broken| progenitor_client::Error::InvalidRequest(broken.to_string()))?;
+        }
         let has_body = request.body().is_some();
         let headers = request.headers_mut();
         // progenitor's `api-version` means nothing to MRS; the official SDK
