@@ -8,7 +8,9 @@ huaweicloudsdkcore 3.1.219 are pointed at it (environment variables; for metadat
 `MetadataAccessor._METADATA_ENDPOINT` is patched), then `mrs-iam-sync credentials --json`
 with the same variables (and HUAWEICLOUD_SDK_METADATA_ENDPOINT). For each source the
 script prints both request lists (method, path, query, the headers that matter, body as
-JSON) and whether they agree.
+JSON) and whether they agree, then every byte-level difference of each pair of requests
+(raw body, any other header; the date, length, host and signature excepted). Exits 1 when
+a shape differs.
 
     cargo build -p mrs-iam-sync-cli
     /work/pysdk/bin/python crates/mrs-iam-sync-server/scripts/official_credential_shapes.py [path/to/mrs-iam-sync]
@@ -32,6 +34,7 @@ from huaweicloudsdkcore.auth.provider import (  # noqa: E402
     OidcStsCredentialProvider,
     PodIdentityCredentialProvider,
 )
+from huaweicloudsdkcore.exceptions.exception_handler import DefaultExceptionHandler  # noqa: E402
 from huaweicloudsdkcore.http.http_client import HttpClient  # noqa: E402
 from huaweicloudsdkcore.http.http_config import HttpConfig  # noqa: E402
 from huaweicloudsdkcore.http.http_handler import HttpHandler  # noqa: E402
@@ -109,8 +112,28 @@ def shape(request):
             "headers": headers, "body": body}
 
 
+def byte_differences(official, rust):
+    """What differs on the wire between two requests of the same shape: the raw body
+    bytes and the set of header names with values (shape headers are compared above)."""
+    out = []
+    if official["body"] != rust["body"]:
+        out.append("body bytes: official %r, rust %r" % (official["body"], rust["body"]))
+    ignored = {"host", "content-length", "x-sdk-date"}
+    names = sorted((set(official["headers"]) | set(rust["headers"])) - ignored)
+    for name in names:
+        o, r = official["headers"].get(name), rust["headers"].get(name)
+        if name == "authorization" and o and r and o.startswith("SDK-"):
+            o, r = o.split("Signature=")[0], r.split("Signature=")[0]
+        if o != r:
+            out.append("%s: official %r, rust %r" % (name, o, r))
+    return out
+
+
 def run_official(source, url, token_file):
     env = {}
+    # The official project id cache is keyed by AK + region and every source here hands
+    # out the same AK: without this only the first source would look its project up.
+    BasicCredentials._CACHE.clear()
     if source == "metadata":
         internal.MetadataAccessor._METADATA_ENDPOINT = url
         creds = MetadataCredentialProvider.get_basic().get_credentials()
@@ -132,7 +155,8 @@ def run_official(source, url, token_file):
     # The project id lookup (and the lazy STS/IAM calls of OIDC and IdP) happen here.
     os.environ["HUAWEICLOUD_SDK_IAM_ENDPOINT"] = url
     config = HttpConfig.get_default_config()
-    client = HttpClient(config, HttpHandler(), logging.getLogger("official"))
+    client = HttpClient(config, HttpHandler(), DefaultExceptionHandler(),
+                        logging.getLogger("official"))
     creds.process_auth_params(client, "cn-north-4")
     for key in env:
         os.environ.pop(key, None)
@@ -165,10 +189,12 @@ def main():
     for source in ["metadata", "pod-identity", "oidc-sts", "idp-federation"]:
         RECORDED.clear()
         env = run_official(source, url, token_file)
-        official = [shape(r) for r in RECORDED]
+        official_raw = list(RECORDED)
+        official = [shape(r) for r in official_raw]
         RECORDED.clear()
         run_rust(binary, source, url, token_file, env)
-        rust = [shape(r) for r in RECORDED]
+        rust_raw = list(RECORDED)
+        rust = [shape(r) for r in rust_raw]
         agree = official == rust
         all_agree &= agree
         print("== %s: %s" % (source, "same requests" if agree else "DIFFERENT"))
@@ -178,6 +204,9 @@ def main():
             print("  official:", json.dumps(o, sort_keys=True))
             if o != r:
                 print("  rust:    ", json.dumps(r, sort_keys=True))
+        for o, r in zip(official_raw, rust_raw):
+            for difference in byte_differences(o, r):
+                print("    %s %s: %s" % (o["method"], o["path"], difference))
     server.shutdown()
     sys.exit(0 if all_agree else 1)
 

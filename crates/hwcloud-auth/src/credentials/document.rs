@@ -93,13 +93,14 @@ pub(crate) fn json_request(
 }
 
 /// A JSON object with its keys in the given order (serde_json's map sorts them; the
-/// official SDK sends them in insertion order).
-pub(crate) fn ordered_object(fields: &[(&str, Value)]) -> Vec<u8> {
+/// official SDK sends them in insertion order). Each value is JSON text: a leaf's
+/// `Value::to_string()`, or another `ordered_object` for a nested object.
+pub(crate) fn ordered_object(fields: &[(&str, String)]) -> String {
     let members: Vec<String> = fields
         .iter()
         .map(|(key, value)| format!("{}:{value}", Value::from(*key)))
         .collect();
-    format!("{{{}}}", members.join(",")).into_bytes()
+    format!("{{{}}}", members.join(","))
 }
 
 /// The first non-empty string among `keys` (Python's `a.get(k1) or a.get(k2) ...`).

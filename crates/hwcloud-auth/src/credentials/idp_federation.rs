@@ -75,7 +75,9 @@ impl IdpFederation {
         id_token: &Secret,
     ) -> Result<Secret, CredentialsError> {
         let url = format!("{}{TOKEN_PATH}", self.iam_endpoint);
-        let body = ordered_object(&[("auth", json!({ "id_token": { "id": id_token.expose() } }))]);
+        let id = ordered_object(&[("id", json!(id_token.expose()).to_string())]);
+        let auth = ordered_object(&[("id_token", id)]);
+        let body = ordered_object(&[("auth", auth)]).into_bytes();
         let request = json_request(http::Method::POST, &url, ENV_IAM_ENDPOINT)?
             .header("X-Idp-Id", self.idp_id.as_str())
             .body(body)
@@ -106,11 +108,14 @@ impl ProvideCredentials for IdpFederation {
             let id_token = read_token_file(&self.token_file_setting, &self.id_token_file)?;
             let token = self.unscoped_token(http, &id_token).await?;
             let url = format!("{}{KEYS_PATH}", self.iam_endpoint);
-            let body = ordered_object(&[(
-                "auth",
-                json!({ "identity": { "methods": ["token"],
-                    "token": { "id": token.expose(), "duration_seconds": DURATION_SECONDS } } }),
-            )]);
+            // {"auth":{"identity":{"methods":["token"],"token":{"id":…,"duration_seconds":…}}}}
+            let token = ordered_object(&[
+                ("id", json!(token.expose()).to_string()),
+                ("duration_seconds", DURATION_SECONDS.to_string()),
+            ]);
+            let identity = ordered_object(&[("methods", r#"["token"]"#.into()), ("token", token)]);
+            let auth = ordered_object(&[("identity", identity)]);
+            let body = ordered_object(&[("auth", auth)]).into_bytes();
             let request = json_request(http::Method::POST, &url, ENV_IAM_ENDPOINT)?
                 .body(body)
                 .map_err(|_| CredentialsError::InvalidVariable {

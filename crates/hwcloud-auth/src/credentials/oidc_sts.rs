@@ -122,19 +122,19 @@ impl OidcSts {
     /// The request body, keys in the official SDK's order.
     fn body(&self, id_token: &Secret) -> Vec<u8> {
         let mut fields = vec![
-            ("provider_urn", json!(self.provider_urn)),
-            ("agency_urn", json!(self.agency_urn)),
-            ("agency_session_name", json!(self.session_name)),
-            ("id_token", json!(id_token.expose())),
-            ("duration_seconds", json!(self.duration_seconds)),
+            ("provider_urn", json!(self.provider_urn).to_string()),
+            ("agency_urn", json!(self.agency_urn).to_string()),
+            ("agency_session_name", json!(self.session_name).to_string()),
+            ("id_token", json!(id_token.expose()).to_string()),
+            ("duration_seconds", self.duration_seconds.to_string()),
         ];
         if let Some(policy) = &self.policy {
-            fields.push(("policy", json!(policy)));
+            fields.push(("policy", json!(policy).to_string()));
         }
         if let Some(ids) = &self.policy_ids {
-            fields.push(("policy_ids", json!(ids)));
+            fields.push(("policy_ids", json!(ids).to_string()));
         }
-        ordered_object(&fields)
+        ordered_object(&fields).into_bytes()
     }
 }
 
