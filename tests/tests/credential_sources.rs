@@ -391,8 +391,14 @@ impl Clock for Shifted {
     }
 }
 
+/// The access key an MRS request was signed with.
+fn access_key(request: &mrs_iam_sync_server::RecordedRequest) -> String {
+    let authorization = request.header("authorization").unwrap();
+    let access = authorization.split("Access=").nth(1).unwrap();
+    access.split(',').next().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky when the whole suite runs in parallel: the retry sometimes still sees the old keys; to investigate"]
 async fn each_attempt_signs_with_the_credentials_current_at_that_moment() {
     let s = setup(|_| {}).await;
     let clock = Arc::new(Shifted(std::sync::Mutex::new(Duration::ZERO)));
@@ -404,33 +410,26 @@ async fn each_attempt_signs_with_the_credentials_current_at_that_moment() {
         .build()
         .unwrap();
     assert!(!client.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap());
+    let first_keys = access_key(&s.mrs.requests()[0]);
     // 25 minutes later, 35 remain: due. The first attempt is throttled (Retry-After 2 s)
-    // and goes out with the old keys while the refresh runs; the retry has the new ones.
+    // and goes out with the old keys while the refresh runs in the background; the retry
+    // has the new ones. The refresh is made to take 600 ms: a background refresh may
+    // well finish before the first attempt is signed (it is then signed with the new
+    // keys, as the rule says), and that made this test flaky when it took microseconds.
     *clock.0.lock().unwrap() = Duration::from_secs(25 * 60);
+    s.identity
+        .configure(|config| config.delay = Duration::from_millis(600));
     s.mrs.inject(Fault::new(FaultKind::TooManyRequests {
         retry_after: RetryAfter::Seconds(2),
     }));
     s.mrs.clear_requests();
     assert!(!client.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap());
-    let access: Vec<String> = s
-        .mrs
-        .requests()
-        .iter()
-        .map(|r| {
-            let auth = r.header("authorization").unwrap();
-            auth.split("Access=")
-                .nth(1)
-                .unwrap()
-                .split(',')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    assert_eq!(access.len(), 2);
-    assert_ne!(
-        access[0], access[1],
-        "the retry signs with the refreshed keys"
+    let attempts: Vec<String> = s.mrs.requests().iter().map(access_key).collect();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(
+        attempts[0], first_keys,
+        "the first attempt: the keys still valid"
     );
+    assert_ne!(attempts[1], first_keys, "the retry: the refreshed keys");
     assert_eq!(s.identity.issued(Service::Metadata), 2);
 }
