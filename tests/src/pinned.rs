@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use mrs_iam_sync::{Client, Credentials, FixedClock, RetryPolicy};
+use mrs_iam_sync::{Client, Credentials, FixedClock, RetryPolicy, SigningAlgorithm};
 
 /// The test access key (the MRS example of `signing.md`).
 pub const AK: &str = "AKEXAMPLE";
@@ -22,6 +22,15 @@ pub fn instant() -> SystemTime {
 /// A client that signs with [`AK`]/[`SK`] at [`instant`], for `project_id`,
 /// sending to `server` under the name [`HOST`], without retries.
 pub fn client(server: SocketAddr, project_id: &str) -> Client {
+    client_signing_with(server, project_id, SigningAlgorithm::default())
+}
+
+/// [`client`], signing with `algorithm`.
+pub fn client_signing_with(
+    server: SocketAddr,
+    project_id: &str,
+    algorithm: SigningAlgorithm,
+) -> Client {
     mrs_iam_sync::install_crypto_provider();
     let http = reqwest::Client::builder()
         .resolve(HOST, server)
@@ -32,6 +41,7 @@ pub fn client(server: SocketAddr, project_id: &str) -> Client {
         .credentials(Credentials::permanent(AK, SK).with_project_id(project_id))
         .clock(FixedClock(instant()))
         .retry(RetryPolicy::disabled())
+        .signing_algorithm(algorithm)
         .http_client(http)
         .build()
         .expect("the pinned client builds")
