@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
-use super::{Credentials, CredentialsError};
+use super::{CredentialSource, Credentials, CredentialsError, Provided};
 use crate::transport::HttpClient;
 
 /// The `User-Agent` of credential requests.
@@ -31,6 +31,41 @@ pub(crate) async fn send(
         return Err(rejected(service, line, &response));
     }
     Ok(response)
+}
+
+/// The tail every remote source shares: sets `body` on `request` (a request that does
+/// not build is blamed on `variable`, which configured its URL or a header), sends it and
+/// reads the credential document it answers, from `source`.
+pub(crate) async fn fetch_credential(
+    http: &dyn HttpClient,
+    service: &'static str,
+    request: http::request::Builder,
+    body: Vec<u8>,
+    variable: &'static str,
+    source: CredentialSource,
+) -> Result<Provided, CredentialsError> {
+    let request = request
+        .body(body)
+        .map_err(|_| CredentialsError::InvalidVariable {
+            variable,
+            reason: "it does not make a valid request".into(),
+        })?;
+    let response = send(http, service, request).await?;
+    provided(response.body(), service, source)
+}
+
+/// A credential document (see [`parse_credential`]) from `source`.
+pub(crate) fn provided(
+    body: &[u8],
+    service: &'static str,
+    source: CredentialSource,
+) -> Result<Provided, CredentialsError> {
+    let (credentials, expires_at) = parse_credential(body, service)?;
+    Ok(Provided {
+        credentials,
+        expires_at: Some(expires_at),
+        source,
+    })
 }
 
 /// `METHOD scheme://host/path` (no query) and `scheme://host` of a request.

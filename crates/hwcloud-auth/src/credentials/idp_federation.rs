@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::document::{json_request, ordered_object, parse_credential, send};
+use super::document::{fetch_credential, json_request, ordered_object, send};
 use super::{CredentialSource, CredentialsError, ProvideCredentials, Provided, read_token_file};
 use crate::endpoints::ENV_IAM_ENDPOINT;
 use crate::secret::Secret;
@@ -116,22 +116,15 @@ impl ProvideCredentials for IdpFederation {
             let identity = ordered_object(&[("methods", r#"["token"]"#.into()), ("token", token)]);
             let auth = ordered_object(&[("identity", identity)]);
             let body = ordered_object(&[("auth", auth)]).into_bytes();
-            let request = json_request(http::Method::POST, &url, ENV_IAM_ENDPOINT)?
-                .body(body)
-                .map_err(|_| CredentialsError::InvalidVariable {
-                    variable: ENV_IAM_ENDPOINT,
-                    reason: "it does not make a valid request".into(),
-                })?;
-            let response = send(http, KEYS_SERVICE, request).await?;
-            let (mut credentials, expires_at) = parse_credential(response.body(), KEYS_SERVICE)?;
+            let request = json_request(http::Method::POST, &url, ENV_IAM_ENDPOINT)?;
+            let source = self.source.clone();
+            let mut provided =
+                fetch_credential(http, KEYS_SERVICE, request, body, ENV_IAM_ENDPOINT, source)
+                    .await?;
             if let Some(project_id) = &self.project_id {
-                credentials = credentials.with_project_id(project_id.clone());
+                provided.credentials = provided.credentials.with_project_id(project_id.clone());
             }
-            Ok(Provided {
-                credentials,
-                expires_at: Some(expires_at),
-                source: self.source.clone(),
-            })
+            Ok(provided)
         })
     }
 }

@@ -15,7 +15,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::document::{USER_AGENT, describe, parse_credential, rejected};
+use super::document::{USER_AGENT, describe, provided, rejected};
 use super::{CredentialSource, CredentialsError, Environment, ProvideCredentials, Provided};
 use crate::endpoints::{ENV_METADATA_ENDPOINT, metadata_endpoint};
 use crate::secret::Secret;
@@ -173,12 +173,7 @@ impl ProvideCredentials for Metadata {
                 let line = format!("GET {}{KEY_PATH}", self.endpoint);
                 return Err(rejected(SERVICE, line, &response));
             }
-            let (credentials, expires_at) = parse_credential(response.body(), SERVICE)?;
-            Ok(Provided {
-                credentials,
-                expires_at: Some(expires_at),
-                source: CredentialSource::Metadata,
-            })
+            provided(response.body(), SERVICE, CredentialSource::Metadata)
         })
     }
 }

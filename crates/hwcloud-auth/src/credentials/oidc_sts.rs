@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::document::{json_request, ordered_object, parse_credential, send};
+use super::document::{fetch_credential, json_request, ordered_object};
 use super::{
     CredentialSource, CredentialsError, Environment, ProvideCredentials, Provided, env_var,
     read_token_file,
@@ -149,19 +149,10 @@ impl ProvideCredentials for OidcSts {
                 IdToken::File(path) => read_token_file(ENV_TOKEN_FILE, path)?,
             };
             let url = format!("{}{PATH}", self.sts_endpoint);
-            let request = json_request(http::Method::POST, &url, ENV_STS_ENDPOINT)?
-                .body(self.body(&id_token))
-                .map_err(|_| CredentialsError::InvalidVariable {
-                    variable: ENV_STS_ENDPOINT,
-                    reason: "it does not make a valid request".into(),
-                })?;
-            let response = send(http, SERVICE, request).await?;
-            let (credentials, expires_at) = parse_credential(response.body(), SERVICE)?;
-            Ok(Provided {
-                credentials,
-                expires_at: Some(expires_at),
-                source: CredentialSource::OidcSts,
-            })
+            let request = json_request(http::Method::POST, &url, ENV_STS_ENDPOINT)?;
+            let body = self.body(&id_token);
+            let source = CredentialSource::OidcSts;
+            fetch_credential(http, SERVICE, request, body, ENV_STS_ENDPOINT, source).await
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::document::{USER_AGENT, parse_credential, send};
+use super::document::{USER_AGENT, fetch_credential};
 use super::{
     CredentialSource, CredentialsError, Environment, ProvideCredentials, Provided, env_var,
     read_token_file,
@@ -78,19 +78,10 @@ impl ProvideCredentials for PodIdentity {
                 .uri(self.uri.clone())
                 .header(http::header::AUTHORIZATION, authorization)
                 .header(http::header::CONTENT_TYPE, "application/json")
-                .header(http::header::USER_AGENT, USER_AGENT)
-                .body(b"{}".to_vec())
-                .map_err(|_| CredentialsError::InvalidVariable {
-                    variable: ENV_FULL_URI,
-                    reason: "it does not make a valid request".into(),
-                })?;
-            let response = send(http, SERVICE, request).await?;
-            let (credentials, expires_at) = parse_credential(response.body(), SERVICE)?;
-            Ok(Provided {
-                credentials,
-                expires_at: Some(expires_at),
-                source: CredentialSource::PodIdentity,
-            })
+                .header(http::header::USER_AGENT, USER_AGENT);
+            let body = b"{}".to_vec();
+            let source = CredentialSource::PodIdentity;
+            fetch_credential(http, SERVICE, request, body, ENV_FULL_URI, source).await
         })
     }
 }
