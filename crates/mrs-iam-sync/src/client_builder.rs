@@ -306,6 +306,7 @@ impl ClientBuilder {
             .or_else(|| environment.var(ENV_PROJECT_ID).filter(|id| !id.is_empty()));
         let project_id = project.as_deref().map(ids::project_id).transpose()?;
         // Static credentials carry the project id into X-Project-Id.
+        let fetches_credentials = static_credentials.is_none();
         let provider = match static_credentials {
             Some(mut provided) => {
                 if let Some(project) = &project_id {
@@ -341,12 +342,25 @@ impl ClientBuilder {
         let clock = self
             .clock
             .unwrap_or_else(|| Arc::new(hwcloud_auth::SystemClock));
+        let http = match self.http_client {
+            Some(client) => client,
+            None => http_client(&self.timeouts)?,
+        };
         let credentials = match provider {
-            Some(provider) => Some(CredentialsCache::new(
-                provider,
-                Arc::new(credentials_http()?),
-                clock.clone(),
-            )),
+            Some(provider) => {
+                // Static credentials never fetch: they share the client's
+                // pool rather than load the TLS roots a second time.
+                let fetcher = if fetches_credentials {
+                    credentials_http()?
+                } else {
+                    ReqwestHttpClient::from_client(http.clone(), ReqwestHttpClient::REQUEST_TIMEOUT)
+                };
+                Some(CredentialsCache::new(
+                    provider,
+                    Arc::new(fetcher),
+                    clock.clone(),
+                ))
+            }
             None => None,
         };
         let runtime = Runtime::new(Settings {
@@ -361,10 +375,6 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             throttle: Throttle::new(self.rate_limit, self.retry_quota),
         });
-        let http = match self.http_client {
-            Some(client) => client,
-            None => http_client(&self.timeouts)?,
-        };
         Ok(Client::new_with_client(&base_url, http, runtime))
     }
 }
@@ -402,7 +412,8 @@ fn check_policy(
 /// The HTTP client: connect timeout here; attempt and total limits are
 /// applied per request by the runtime.
 fn http_client(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
-    // Building the runtime first installed the crypto provider.
+    #[cfg(feature = "rustls")]
+    crate::tls::install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .pool_idle_timeout(Duration::from_secs(60))

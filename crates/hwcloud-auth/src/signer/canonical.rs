@@ -3,6 +3,7 @@
 //! stated in the [module docs](super).
 
 use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
@@ -30,6 +31,17 @@ pub(crate) struct Digest {
     pub content_header: &'static str,
     /// Lower-case hex digest of `data`.
     pub hex: fn(&[u8]) -> String,
+    /// `hex(b"")`: the payload hash of every request without a body.
+    pub empty_hex: &'static str,
+}
+
+/// Lower-case hex of a digest or MAC, written into one buffer (`hex::encode` pushes
+/// char by char, which showed in the per-call profile of issue #18).
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    let mut text = vec![0; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut text)
+        .unwrap_or_else(|_| unreachable!("the buffer holds two digits per byte"));
+    String::from_utf8(text).unwrap_or_else(|_| unreachable!("hex digits are ASCII"))
 }
 
 /// One header to sign: lower-case name, trimmed value.
@@ -104,10 +116,9 @@ pub(crate) fn authorize(
     }
     let signature = signature(to_sign.as_bytes())?;
 
-    let names: Vec<&str> = signed.iter().map(|h| h.name).collect();
     let mut authorization = HeaderValue::try_from(format!(
         "{algorithm} Access={ak}, SignedHeaders={}, Signature={signature}",
-        names.join(";")
+        SignedHeaderNames(&signed)
     ))
     .map_err(|_| SignError::InvalidAccessKey)?;
     authorization.set_sensitive(true);
@@ -163,6 +174,21 @@ pub(crate) fn string_to_sign(
     )
 }
 
+/// The sorted names joined with `;`, as the canonical request and `Authorization` carry them.
+struct SignedHeaderNames<'a>(&'a [SignedHeader<'a>]);
+
+impl fmt::Display for SignedHeaderNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, h) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_char(';')?;
+            }
+            f.write_str(h.name)?;
+        }
+        Ok(())
+    }
+}
+
 /// Python's `str.strip()`: Unicode white space plus the ASCII separators 0x1C-0x1F.
 fn trim_value(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
@@ -211,6 +237,9 @@ fn payload_hash<'a>(signed: &[SignedHeader<'a>], body: &[u8], digest: &Digest) -
     {
         return Cow::Borrowed(h.value);
     }
+    if body.is_empty() {
+        return Cow::Borrowed(digest.empty_hex);
+    }
     Cow::Owned((digest.hex)(body))
 }
 
@@ -229,7 +258,7 @@ fn write_canonical_request(
     digest: &Digest,
 ) -> String {
     let mut out = String::with_capacity(256);
-    out.push_str(&method.as_str().to_ascii_uppercase());
+    out.extend(method.as_str().chars().map(|c| c.to_ascii_uppercase()));
     out.push('\n');
     write_canonical_uri(&mut out, uri.path());
     out.push('\n');
@@ -245,12 +274,8 @@ fn write_canonical_request(
         out.push('\n');
     }
     out.push('\n');
-    for (i, h) in signed.iter().enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        out.push_str(h.name);
-    }
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{}", SignedHeaderNames(signed));
     out.push('\n');
     out.push_str(&payload_hash(signed, body, digest));
     out
@@ -288,6 +313,10 @@ fn write_canonical_query(out: &mut String, query: Option<&str>) {
 /// Percent-decodes like Python's `urllib.parse.unquote`: invalid escapes stay literal,
 /// the decoded bytes are read as UTF-8 with U+FFFD for invalid sequences.
 fn decode(s: &str) -> Cow<'_, str> {
+    // Most paths have nothing to decode: skip the decoder's copy and UTF-8 pass.
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
     percent_decode_str(s).decode_utf8_lossy()
 }
 

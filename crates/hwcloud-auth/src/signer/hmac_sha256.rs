@@ -5,16 +5,20 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest as _, Sha256};
 
 use super::SignError;
-use super::canonical::Digest;
+use super::canonical::{Digest, lower_hex};
 use crate::secret::Secret;
 
 /// The algorithm's name, first word of the `Authorization` header.
 pub const NAME: &str = "SDK-HMAC-SHA256";
 
+/// SHA-256 of the empty string.
+const EMPTY_HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 /// SHA-256, with `X-Sdk-Content-Sha256` for the payload hash.
 pub(crate) const DIGEST: Digest = Digest {
     content_header: super::HEADER_CONTENT_SHA256,
-    hex: |data| hex::encode(Sha256::digest(data)),
+    hex: |data| lower_hex(&Sha256::digest(data)),
+    empty_hex: EMPTY_HEX,
 };
 
 /// HMAC-SHA256 of `data` keyed with `key` (the key derivation of ECDSA-P256).
@@ -30,5 +34,13 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 pub(crate) fn signature(sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {
     let mut mac = sk.hmac_sha256().ok_or(SignError::MissingSecretKey)?;
     mac.update(string_to_sign);
-    Ok(hex::encode(mac.finalize().into_bytes()))
+    Ok(lower_hex(&mac.finalize().into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_empty_payload_hash_is_the_digest_of_nothing() {
+        assert_eq!((super::DIGEST.hex)(b""), super::EMPTY_HEX);
+    }
 }

@@ -6,16 +6,20 @@ use hmac::{Hmac, KeyInit, Mac};
 use sm3::{Digest as _, Sm3};
 
 use super::SignError;
-use super::canonical::Digest;
+use super::canonical::{Digest, lower_hex};
 use crate::secret::Secret;
 
 /// The algorithm's name, first word of the `Authorization` header.
 pub(crate) const NAME: &str = "SDK-HMAC-SM3";
 
+/// SM3 of the empty string.
+const EMPTY_HEX: &str = "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b";
+
 /// SM3, with `X-Sdk-Content-Sm3` for the payload hash.
 pub(crate) const DIGEST: Digest = Digest {
     content_header: "x-sdk-content-sm3",
-    hex: |data| hex::encode(Sm3::digest(data)),
+    hex: |data| lower_hex(&Sm3::digest(data)),
+    empty_hex: EMPTY_HEX,
 };
 
 /// HMAC-SM3 of `data` keyed with `key`.
@@ -29,8 +33,13 @@ pub(crate) fn hmac_sm3(key: &[u8], data: &[u8]) -> [u8; 32] {
 
 /// The hex HMAC-SM3 of `string_to_sign` keyed with `sk`.
 pub(crate) fn signature(sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {
-    Ok(hex::encode(hmac_sm3(
-        sk.expose().as_bytes(),
-        string_to_sign,
-    )))
+    Ok(lower_hex(&hmac_sm3(sk.expose().as_bytes(), string_to_sign)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_empty_payload_hash_is_the_digest_of_nothing() {
+        assert_eq!((super::DIGEST.hex)(b""), super::EMPTY_HEX);
+    }
 }
