@@ -12,7 +12,8 @@
 //!   client round trip with the rate limiter on against off
 //!   ([`crate::bench_throttled`]).
 //!
-//! The table states the highest load average seen during the run and gives
+//! The table states the highest load average seen before each benchmark (the
+//! machine's other work; see [`settle`]) and gives
 //! no ratio when it was above 1: a busy machine decides such figures.
 
 use std::path::Path;
@@ -38,12 +39,12 @@ pub fn run(root: &Path, report_only: bool) -> Result<()> {
         for (package, bench) in BENCHES {
             cargo_bench(root, package, bench, &["--no-run"])?;
         }
-        settle();
-        let mut load = load_average();
+        let mut load: f64 = 0.0;
         for (package, bench) in BENCHES {
-            println!("running cargo bench -p {package} --bench {bench} (load average {load:.2})");
+            let before = settle();
+            println!("running cargo bench -p {package} --bench {bench} (load average {before:.2})");
             cargo_bench(root, package, bench, &[])?;
-            load = load.max(load_average());
+            load = load.max(before);
         }
         std::fs::write(root.join(LOAD_FILE), format!("{load:.2}\n"))
             .context("cannot record the load average")?;
@@ -72,12 +73,16 @@ fn cargo_bench(root: &Path, package: &str, bench: &str, extra: &[&str]) -> Resul
     Ok(())
 }
 
-/// Waits up to two minutes for the load average to fall to [`MAX_LOAD`].
-fn settle() {
+/// Waits up to two minutes for the load average to fall to [`MAX_LOAD`] and
+/// returns it: the work of everything else on the machine. It is read before
+/// each measurement, not after, because a benchmark's own threads (client,
+/// server, wrk) raise the load average while it runs.
+pub fn settle() -> f64 {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while load_average() > MAX_LOAD && std::time::Instant::now() < until {
         std::thread::sleep(std::time::Duration::from_secs(5));
     }
+    load_average()
 }
 
 /// The 1-minute load average (`/proc/loadavg`); `f64::INFINITY` when it
@@ -227,7 +232,8 @@ pub fn summary(criterion: &Path, load: f64) -> Result<String> {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let mut out = format!("load average during the run: {load:.2} (ratios need ≤ {MAX_LOAD})\n");
+    let mut out =
+        format!("load average before the benchmarks: up to {load:.2} (ratios need ≤ {MAX_LOAD})\n");
     for row in std::iter::once(&header).chain(&rows) {
         let cells: Vec<String> = row
             .iter()
