@@ -35,20 +35,39 @@ fn every_generated_type_has_a_schema_snapshot() {
     }
 }
 
-/// The list above must name every type the generator emits, so that a new
-/// type cannot slip in without a snapshot.
+/// The list above must name every type the generator emits (progenitor's
+/// `types` module and the path parameters' newtypes generated with the
+/// rules), so that a new type cannot slip in without a snapshot.
 #[test]
 fn the_snapshot_list_covers_every_generated_type() {
-    let path =
-        mrs_iam_sync_tests::spec::workspace_root().join("crates/mrs-iam-sync/src/generated.rs");
+    let mut generated = declared_types("generated.rs", "pub mod types {");
+    generated.extend(declared_types("rules.rs", "pub mod params {"));
+    generated.sort_unstable();
+    let mut covered: Vec<String> = schemas()
+        .into_iter()
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    covered.sort_unstable();
+    assert_eq!(
+        generated, covered,
+        "the generated types and the snapshotted ones differ: update the schemas! list"
+    );
+}
+
+/// The structs and enums declared in the module that `opener` starts, in a
+/// generated file of the client crate.
+fn declared_types(file: &str, opener: &str) -> Vec<String> {
+    let path = mrs_iam_sync_tests::spec::workspace_root()
+        .join("crates/mrs-iam-sync/src")
+        .join(file);
     let source = std::fs::read_to_string(&path).expect("read the generated file");
-    let types_module = source
-        .split_once("pub mod types {")
+    let module = source
+        .split_once(opener)
         .map(|(_, rest)| rest)
-        .expect("the generated file has a types module");
-    let mut generated: Vec<&str> = types_module
+        .unwrap_or_else(|| panic!("{file} has no `{opener}`"));
+    module
         .lines()
-        .take_while(|line| !line.starts_with("    pub mod "))
+        .take_while(|line| !line.starts_with("    pub mod ") && !line.starts_with('}'))
         .filter_map(|line| {
             line.strip_prefix("    pub struct ")
                 .or_else(|| line.strip_prefix("    pub enum "))
@@ -57,13 +76,7 @@ fn the_snapshot_list_covers_every_generated_type() {
             rest.split(|c: char| !c.is_alphanumeric() && c != '_')
                 .next()
                 .unwrap_or(rest)
+                .to_owned()
         })
-        .collect();
-    generated.sort_unstable();
-    let mut covered: Vec<&str> = schemas().into_iter().map(|(name, _)| name).collect();
-    covered.sort_unstable();
-    assert_eq!(
-        generated, covered,
-        "the generated types and the snapshotted ones differ: update the schemas! list"
-    );
+        .collect()
 }

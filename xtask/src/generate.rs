@@ -112,6 +112,16 @@ fn settings(spec: &Spec) -> GenerationSettings {
             "::serde_json::Map<::std::string::String, ::serde_json::Value>",
             [TypeImpl::Default].into_iter(),
         );
+    // The path parameters' types are generated with the rules (`rules.rs`),
+    // which check their patterns without typify's regex engine; the client
+    // crate re-exports them in `types`.
+    for name in crate::rules::path_param_types(spec) {
+        settings.with_replacement(
+            &name,
+            format!("crate::types::{name}"),
+            [TypeImpl::FromStr].into_iter(),
+        );
+    }
     // Every type comes from a named schema; progenitor sets attributes per type.
     let schemas = spec
         .openapi

@@ -3,7 +3,9 @@
 //! `crates/mrs-iam-sync/src/rules.rs`.
 //!
 //! From the spec it takes each path parameter's pattern and length bounds
-//! (with a one-line rule text made from them), each request body's
+//! (with a one-line rule text made from them) and the parameter's Rust type
+//! (a validating newtype, used by the generated client in place of
+//! typify's), each request body's
 //! constraints (`maxItems`, `minItems`, and the length bounds and pattern of
 //! strings and of list items) as a generated `Checked` impl, and the table
 //! of operations (method, path, success status, whether a body is taken),
@@ -11,6 +13,10 @@
 //! body the generated builders send.
 //! A constraint this generator cannot turn into a check fails the
 //! generation: a rule in the spec is never silently left unchecked.
+//! Patterns are compiled here, to character ranges: the one form the spec
+//! uses, `^[class]{min,max}$`, is checked without a regex engine in the
+//! client (typify's newtypes would pull in `regress`, the largest crate of
+//! a dependant's build).
 
 use anyhow::{Result, anyhow, bail};
 use heck::ToSnakeCase as _;
@@ -27,6 +33,7 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
     let params = path_params(&operations)?;
 
     let param_items = params.iter().map(PathParamRule::tokens);
+    let param_types = params.iter().map(PathParamRule::type_tokens);
     let param_refs = params.iter().map(|p| const_ident(&p.name));
     let param_count = params.len();
 
@@ -67,10 +74,19 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
     });
 
     Ok(quote! {
-        use crate::constraint::{self, BodyUse, Checked, ListRule, PathParam, StringRule, InvalidValue};
+        use crate::constraint::{self, BodyUse, Checked, ListRule, PathParam, Pattern, StringRule, InvalidValue};
         use crate::types;
 
         #(#param_items)*
+
+        /// The types of the path parameters: newtypes that hold a value only
+        /// when it keeps its rule. `crate::types` re-exports them beside the
+        /// types progenitor generates (which use them as these names).
+        pub mod params {
+            use crate::constraint::InvalidValue;
+
+            #(#param_types)*
+        }
 
         /// Every path parameter of the spec, in the order they first appear.
         pub const PATH_PARAMS: [&PathParam; #param_count] = [#(&#param_refs),*];
@@ -132,9 +148,16 @@ struct Operation {
     method: String,
     path: String,
     success: u16,
-    /// The path parameters: name and schema.
-    params: Vec<(String, Value)>,
+    params: Vec<Param>,
     body: Option<Body>,
+}
+
+/// A path parameter: its name, its schema, and the component schema it
+/// refers to (the name of its Rust type).
+struct Param {
+    name: String,
+    schema: Value,
+    type_name: Option<String>,
 }
 
 struct Body {
@@ -211,10 +234,17 @@ fn operations(doc: &Value) -> Result<Vec<Operation>> {
                     .ok_or_else(|| anyhow!("at `{at}`: a path parameter without a name"))?;
                 let schema = param
                     .get("schema")
-                    .map(|s| resolve(doc, s).value)
+                    .map(|s| resolve(doc, s))
                     .ok_or_else(|| anyhow!("at `{at}`: path parameter `{name}` has no schema"))?;
-                if !params.iter().any(|(known, _)| known == name) {
-                    params.push((name.to_owned(), schema.clone()));
+                if !params.iter().any(|param: &Param| param.name == name) {
+                    params.push(Param {
+                        name: name.to_owned(),
+                        schema: schema.value.clone(),
+                        type_name: schema
+                            .reference
+                            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                            .map(str::to_owned),
+                    });
                 }
             }
             let success = success_status(operation)
@@ -265,12 +295,18 @@ fn success_status(operation: &Value) -> Option<u16> {
 /// A path parameter's rule.
 struct PathParamRule {
     name: String,
+    /// The Rust type of the parameter: the component schema's name.
+    type_name: String,
+    /// What the schema says of the type.
+    description: Option<String>,
     bounds: Bounds,
     pattern: String,
+    class: CharClass,
     text: String,
 }
 
 impl PathParamRule {
+    /// The rule's constant.
     fn tokens(&self) -> TokenStream {
         let PathParamRule {
             name,
@@ -281,6 +317,7 @@ impl PathParamRule {
         let konst = const_ident(name);
         let min = self.bounds.min;
         let max = option_tokens(self.bounds.max);
+        let chars = self.class.tokens();
         let doc = format!("The rule of the path parameter `{name}`: it {text}.");
         quote! {
             #[doc = #doc]
@@ -288,21 +325,106 @@ impl PathParamRule {
                 name: #name,
                 min_length: #min,
                 max_length: #max,
-                pattern: #pattern,
+                pattern: Pattern { source: #pattern, chars: #chars },
                 text: #text,
             };
         }
     }
+
+    /// The validating newtype of the parameter, in the `params` module: the
+    /// same surface as typify's newtypes (which would check the pattern
+    /// with a regex engine), checked by the rule's constant.
+    fn type_tokens(&self) -> TokenStream {
+        let ty = ident(&self.type_name);
+        let konst = const_ident(&self.name);
+        let doc = match &self.description {
+            Some(description) => description.clone(),
+            None => format!("A value of the path parameter `{}`.", self.name),
+        };
+        quote! {
+            #[doc = #doc]
+            #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+            #[serde(transparent)]
+            pub struct #ty(::std::string::String);
+            impl ::std::ops::Deref for #ty {
+                type Target = ::std::string::String;
+                fn deref(&self) -> &::std::string::String {
+                    &self.0
+                }
+            }
+            impl ::std::convert::From<#ty> for ::std::string::String {
+                fn from(value: #ty) -> Self {
+                    value.0
+                }
+            }
+            impl ::std::str::FromStr for #ty {
+                type Err = InvalidValue;
+                fn from_str(value: &str) -> ::std::result::Result<Self, InvalidValue> {
+                    super::#konst.check(value)?;
+                    Ok(Self(value.to_owned()))
+                }
+            }
+            impl ::std::convert::TryFrom<&str> for #ty {
+                type Error = InvalidValue;
+                fn try_from(value: &str) -> ::std::result::Result<Self, InvalidValue> {
+                    value.parse()
+                }
+            }
+            impl ::std::convert::TryFrom<::std::string::String> for #ty {
+                type Error = InvalidValue;
+                fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, InvalidValue> {
+                    super::#konst.check(&value)?;
+                    Ok(Self(value))
+                }
+            }
+            impl<'de> ::serde::Deserialize<'de> for #ty {
+                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    let value = ::std::string::String::deserialize(deserializer)?;
+                    Self::try_from(value)
+                        .map_err(|e| <D::Error as ::serde::de::Error>::custom(e))
+                }
+            }
+        }
+    }
+}
+
+/// The component schemas that path parameters refer to, when the rules
+/// module generates their types: progenitor is told to use those instead
+/// of its own. A spec the rules generator refuses (spec review generates a
+/// client of any spec progenitor takes) keeps progenitor's types.
+pub fn path_param_types(spec: &Spec) -> Vec<String> {
+    if render_tokens(spec).is_err() {
+        return Vec::new();
+    }
+    operations(&spec.json)
+        .and_then(|operations| path_params(&operations))
+        .map(|rules| rules.into_iter().map(|rule| rule.type_name).collect())
+        .unwrap_or_default()
 }
 
 fn path_params(operations: &[Operation]) -> Result<Vec<PathParamRule>> {
     let mut rules: Vec<PathParamRule> = Vec::new();
     for op in operations {
-        for (name, schema) in &op.params {
+        for Param {
+            name,
+            schema,
+            type_name,
+        } in &op.params
+        {
             if rules.iter().any(|rule| &rule.name == name) {
                 continue;
             }
             let at = format!("path parameter `{name}`");
+            let type_name = type_name.clone().ok_or_else(|| {
+                anyhow!(
+                    "{at}: the schema must be a `$ref` to a component schema \
+                     (the name of the parameter's Rust type)"
+                )
+            })?;
             if schema.get("type").and_then(Value::as_str) != Some("string") {
                 bail!("{at}: the rules generator supports string path parameters only");
             }
@@ -312,31 +434,48 @@ fn path_params(operations: &[Operation]) -> Result<Vec<PathParamRule>> {
                 .ok_or_else(|| {
                     anyhow!("{at}: a path parameter needs a `pattern` (what may go in a URL)")
                 })?;
+            let class =
+                CharClass::parse(pattern).ok_or_else(|| unsupported_pattern(&at, pattern))?;
             let declared = Bounds {
                 min: usize_of(schema, "minLength")?.unwrap_or(0),
                 max: usize_of(schema, "maxLength")?,
             };
-            let class = CharClass::parse(pattern);
-            let bounds = match &class {
-                Some(class) => declared.intersect(class.bounds),
-                None => declared,
-            };
-            let text = match &class {
-                Some(class) => format!("must be {} {}", bounds.count_words(), class.words),
-                None => format!(
-                    "must be {} matching the pattern {pattern}",
-                    bounds.length_words()
-                ),
-            };
+            let bounds = declared.intersect(class.bounds);
+            let text = format!("must be {} {}", bounds.count_words(), class.words);
             rules.push(PathParamRule {
                 name: name.clone(),
+                type_name,
+                description: schema
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 bounds,
                 pattern: pattern.to_owned(),
+                class,
                 text,
             });
         }
     }
+    for (i, rule) in rules.iter().enumerate() {
+        if let Some(other) = rules[..i].iter().find(|o| o.type_name == rule.type_name) {
+            bail!(
+                "path parameters `{}` and `{}` share the schema `{}`: give each its own",
+                other.name,
+                rule.name,
+                rule.type_name
+            );
+        }
+    }
     Ok(rules)
+}
+
+/// The error of a pattern outside the one form the rules compile.
+fn unsupported_pattern(at: &str, pattern: &str) -> anyhow::Error {
+    anyhow!(
+        "at `{at}`: the pattern `{pattern}` is not of the form `^[class]{{min,max}}$` \
+         (also `+`, `*`, `{{n}}`; a class of characters and `a-z` ranges, no escapes): \
+         the generated rules check patterns of that form without a regex engine"
+    )
 }
 
 /// Length bounds (characters) or item-count bounds.
@@ -378,9 +517,10 @@ impl Bounds {
     }
 }
 
-/// A pattern of the form `^[class]{min,max}$` (or `+`, `*`, `{n}`), with the
-/// class described in words.
+/// A pattern of the form `^[class]{min,max}$` (or `+`, `*`, `{n}`): the
+/// class as character ranges and in words.
 struct CharClass {
+    ranges: Vec<(char, char)>,
     words: String,
     bounds: Bounds,
 }
@@ -417,11 +557,16 @@ impl CharClass {
             }
         };
         let chars: Vec<char> = class.chars().collect();
+        let mut ranges = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         let (mut upper, mut lower) = (false, false);
         let mut i = 0;
         while i < chars.len() {
             if i + 2 < chars.len() && chars[i + 1] == '-' {
+                if chars[i] > chars[i + 2] {
+                    return None;
+                }
+                ranges.push((chars[i], chars[i + 2]));
                 match (chars[i], chars[i + 2]) {
                     ('A', 'Z') => upper = true,
                     ('a', 'z') => lower = true,
@@ -430,6 +575,7 @@ impl CharClass {
                 }
                 i += 3;
             } else {
+                ranges.push((chars[i], chars[i]));
                 parts.push(format!("'{}'", chars[i]));
                 i += 1;
             }
@@ -448,7 +594,17 @@ impl CharClass {
             Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
             None => return None,
         };
-        Some(CharClass { words, bounds })
+        Some(CharClass {
+            ranges,
+            words,
+            bounds,
+        })
+    }
+
+    /// The ranges as a `&[RangeInclusive<char>]` expression.
+    fn tokens(&self) -> TokenStream {
+        let ranges = self.ranges.iter().map(|(from, to)| quote!(#from..=#to));
+        quote!(&[#(#ranges),*])
     }
 }
 
@@ -607,7 +763,7 @@ fn refuse_unchecked(schema: &Value, at: &str, handled: &[&str]) -> Result<()> {
 /// A string's constraints; `None` when there are none.
 struct StringRule {
     bounds: Bounds,
-    pattern: Option<String>,
+    pattern: Option<(String, CharClass)>,
     text: String,
 }
 
@@ -626,7 +782,10 @@ impl StringRule {
         let min = self.bounds.min;
         let max = option_tokens(self.bounds.max);
         let pattern = match &self.pattern {
-            Some(p) => quote!(Some(#p)),
+            Some((source, class)) => {
+                let chars = class.tokens();
+                quote!(Some(Pattern { source: #source, chars: #chars }))
+            }
             None => quote!(None),
         };
         let text = &self.text;
@@ -646,18 +805,22 @@ fn string_rule(schema: &Value, at: &str) -> Result<Option<StringRule>> {
         bail!("at `{at}`: the rules generator knows lists of strings only");
     }
     refuse_unchecked(schema, at, &["minLength", "maxLength", "pattern"])?;
-    let bounds = Bounds {
+    let mut bounds = Bounds {
         min: usize_of(schema, "minLength")?.unwrap_or(0),
         max: usize_of(schema, "maxLength")?,
     };
-    let pattern = schema
-        .get("pattern")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let mut text = bounds.length_words();
-    if let Some(pattern) = &pattern {
-        text = format!("{text} matching the pattern {pattern}");
-    }
+    let pattern = match schema.get("pattern").and_then(Value::as_str) {
+        None => None,
+        Some(source) => {
+            let class = CharClass::parse(source).ok_or_else(|| unsupported_pattern(at, source))?;
+            bounds = bounds.intersect(class.bounds);
+            Some((source.to_owned(), class))
+        }
+    };
+    let text = match &pattern {
+        Some((_, class)) => format!("{} {}", bounds.count_words(), class.words),
+        None => bounds.length_words(),
+    };
     let rule = StringRule {
         bounds,
         pattern,
@@ -733,13 +896,24 @@ mod tests {
         let class = CharClass::parse("^[A-Za-z0-9_-]{1,64}$").unwrap();
         assert_eq!(class.words, "ASCII letters, digits, '_' or '-'");
         assert_eq!((class.bounds.min, class.bounds.max), (1, Some(64)));
+        assert_eq!(
+            class.ranges,
+            [('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')]
+        );
         let class = CharClass::parse("^[A-Za-z0-9]{1,64}$").unwrap();
         assert_eq!(class.words, "ASCII letters or digits");
         let class = CharClass::parse("^[a-f0-9]{32}$").unwrap();
         assert_eq!(class.words, "'a' to 'f' or digits");
         assert_eq!(class.bounds.max, Some(32));
         assert_eq!(CharClass::parse("^[a-z]+$").unwrap().bounds.min, 1);
-        for not_a_class in ["^a+$", "[a-z]+", "^[^a]+$", "^[\\w]+$", "^[a-z]{1,x}$"] {
+        for not_a_class in [
+            "^a+$",
+            "[a-z]+",
+            "^[^a]+$",
+            "^[\\w]+$",
+            "^[a-z]{1,x}$",
+            "^[z-a]+$",
+        ] {
             assert!(CharClass::parse(not_a_class).is_none(), "{not_a_class}");
         }
     }

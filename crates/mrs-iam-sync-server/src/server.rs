@@ -574,8 +574,7 @@ fn path_param<T>(
     rule: &mrs_iam_sync::constraint::PathParam,
 ) -> Result<T, InvalidValue>
 where
-    T: std::str::FromStr,
-    T::Err: fmt::Display,
+    T: std::str::FromStr<Err = InvalidValue>,
 {
     let raw = routed.param(rule.name);
     let Some(value) = decode_segment(raw) else {

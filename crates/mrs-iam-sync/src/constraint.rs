@@ -4,6 +4,7 @@
 //! a number of its own.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 /// A value that breaks a rule of the spec: which field, which rule (with
@@ -56,6 +57,27 @@ pub trait Checked {
     fn check(&self) -> Result<(), InvalidValue>;
 }
 
+/// A pattern of the spec, compiled by the rules generator: the spec's
+/// patterns all have the form `^[class]{min,max}$`, so a value matches when
+/// its length is within the bounds (which the owning rule holds) and each
+/// character is in one of the class's ranges. No regex engine is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pattern {
+    /// The pattern as the spec writes it (ECMA 262).
+    pub source: &'static str,
+    /// The character class, as inclusive ranges.
+    pub chars: &'static [RangeInclusive<char>],
+}
+
+impl Pattern {
+    /// Whether every character of `value` is in the class.
+    pub fn allows_chars_of(&self, value: &str) -> bool {
+        value
+            .chars()
+            .all(|c| self.chars.iter().any(|range| range.contains(&c)))
+    }
+}
+
 /// The rule of a path parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathParam {
@@ -65,30 +87,53 @@ pub struct PathParam {
     pub min_length: usize,
     /// The most characters, if bounded.
     pub max_length: Option<usize>,
-    /// The pattern the value must match (ECMA 262, as in the spec).
-    pub pattern: &'static str,
+    /// The pattern the value must match.
+    pub pattern: Pattern,
     /// The rule in words, a sentence tail: "must be 1 to 64 ASCII letters or
     /// digits".
     pub text: &'static str,
 }
 
 impl PathParam {
-    /// Parses `value` into the generated newtype of this parameter (which
-    /// holds the same rule), or says which rule it breaks.
+    /// Parses `value` into the generated newtype of this parameter (whose
+    /// `FromStr` is [`PathParam::check`]), or says which rule it breaks.
     pub fn parse<T>(&self, value: &str) -> Result<T, InvalidValue>
     where
-        T: FromStr,
-        T::Err: fmt::Display,
+        T: FromStr<Err = InvalidValue>,
     {
-        value.parse().map_err(|err: T::Err| InvalidValue {
-            field: self.name,
-            rule: format!("{} {err}; it {}", shown(value), self.text),
-        })
+        value.parse()
+    }
+
+    /// Checks a value of this parameter.
+    pub fn check(&self, value: &str) -> Result<(), InvalidValue> {
+        match self.problem(value) {
+            None => Ok(()),
+            Some(problem) => Err(InvalidValue {
+                field: self.name,
+                rule: format!("{} {problem}; it {}", shown(value), self.text),
+            }),
+        }
+    }
+
+    fn problem(&self, value: &str) -> Option<String> {
+        let length = value.chars().count();
+        if let Some(max) = self.max_length
+            && length > max
+        {
+            return Some(format!("longer than {max} characters"));
+        }
+        if length < self.min_length {
+            return Some(format!("shorter than {} characters", self.min_length));
+        }
+        if !self.pattern.allows_chars_of(value) {
+            return Some(format!("doesn't match pattern \"{}\"", self.pattern.source));
+        }
+        None
     }
 
     /// The rule with its pattern, for when the broken part is unknown.
     pub fn rule_with_pattern(&self) -> String {
-        format!("{} (pattern {})", self.text, self.pattern)
+        format!("{} (pattern {})", self.text, self.pattern.source)
     }
 }
 
@@ -100,7 +145,7 @@ pub struct StringRule {
     /// The most characters, if bounded.
     pub max_length: Option<usize>,
     /// A pattern the value must match, if any.
-    pub pattern: Option<&'static str>,
+    pub pattern: Option<Pattern>,
     /// The rule in words: "a non-empty string", "1 to 64 characters".
     pub text: &'static str,
 }
@@ -130,13 +175,11 @@ impl StringRule {
         {
             return Some(format!("is longer than {max} characters"));
         }
-        let pattern = self.pattern?;
-        match regress::Regex::new(pattern) {
-            Ok(regex) if regex.find(value).is_some() => None,
-            Ok(_) => Some(format!("does not match the pattern {pattern}")),
-            Err(err) => Some(format!(
-                "cannot be checked against the pattern {pattern}: {err}"
-            )),
+        match self.pattern {
+            Some(pattern) if !pattern.allows_chars_of(value) => {
+                Some(format!("does not match the pattern {}", pattern.source))
+            }
+            _ => None,
         }
     }
 }
@@ -294,7 +337,10 @@ mod tests {
         let rule = StringRule {
             min_length: 2,
             max_length: Some(3),
-            pattern: Some("^[a-z]+$"),
+            pattern: Some(Pattern {
+                source: "^[a-z]+$",
+                chars: &['a'..='z'],
+            }),
             text: "2 to 3 characters matching the pattern ^[a-z]+$",
         };
         assert!(rule.check("f", "abc").is_ok());

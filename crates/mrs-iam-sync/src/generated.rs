@@ -26,69 +26,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///A cluster id: 1 to 64 ASCII letters, digits, `_` and `-`. Cluster ids are UUIDs in practice.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ClusterId(::std::string::String);
-    impl ::std::ops::Deref for ClusterId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ClusterId> for ::std::string::String {
-        fn from(value: ClusterId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ClusterId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z0-9_-]{1,64}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[A-Za-z0-9_-]{1,64}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ClusterId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ClusterId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ClusterId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///Whether the cluster has completed IAM synchronization. Required for the same reason as `is_synchronizing`: silence is not `false`.
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -120,69 +57,6 @@ pub mod types {
     impl ErrorResponse {
         pub fn builder() -> builder::ErrorResponse {
             Default::default()
-        }
-    }
-    ///A project id: 1 to 64 ASCII letters and digits. Project ids are 32 hexadecimal digits in practice; the service accepts the wider rule.
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ProjectId(::std::string::String);
-    impl ::std::ops::Deref for ProjectId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ProjectId> for ::std::string::String {
-        fn from(value: ProjectId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ProjectId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[A-Za-z0-9]{1,64}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[A-Za-z0-9]{1,64}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ProjectId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///The service accepted the request and runs it in the background. `state` is required: it is the whole answer.
@@ -921,8 +795,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListClusterSyncTaskStatus<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ProjectId, String>,
-        cluster_id: Result<types::ClusterId, String>,
+        project_id: Result<crate::types::ProjectId, String>,
+        cluster_id: Result<crate::types::ClusterId, String>,
     }
     impl<'a> ListClusterSyncTaskStatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -934,23 +808,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProjectId>,
+            V: std::convert::TryInto<crate::types::ProjectId>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ProjectId` for project_id failed".to_string()
+                    "conversion to `crate :: types :: ProjectId` for project_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ClusterId>,
+            V: std::convert::TryInto<crate::types::ClusterId>,
         {
             self.cluster_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ClusterId` for cluster_id failed".to_string()
+                    "conversion to `crate :: types :: ClusterId` for cluster_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1019,8 +895,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ShowSyncIamUser<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ProjectId, String>,
-        cluster_id: Result<types::ClusterId, String>,
+        project_id: Result<crate::types::ProjectId, String>,
+        cluster_id: Result<crate::types::ClusterId, String>,
     }
     impl<'a> ShowSyncIamUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1032,23 +908,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProjectId>,
+            V: std::convert::TryInto<crate::types::ProjectId>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ProjectId` for project_id failed".to_string()
+                    "conversion to `crate :: types :: ProjectId` for project_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ClusterId>,
+            V: std::convert::TryInto<crate::types::ClusterId>,
         {
             self.cluster_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ClusterId` for cluster_id failed".to_string()
+                    "conversion to `crate :: types :: ClusterId` for cluster_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1117,8 +995,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateSyncIamUser<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ProjectId, String>,
-        cluster_id: Result<types::ClusterId, String>,
+        project_id: Result<crate::types::ProjectId, String>,
+        cluster_id: Result<crate::types::ClusterId, String>,
         body: Result<types::builder::UpdateSyncIamUserRequest, String>,
     }
     impl<'a> UpdateSyncIamUser<'a> {
@@ -1132,23 +1010,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProjectId>,
+            V: std::convert::TryInto<crate::types::ProjectId>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ProjectId` for project_id failed".to_string()
+                    "conversion to `crate :: types :: ProjectId` for project_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ClusterId>,
+            V: std::convert::TryInto<crate::types::ClusterId>,
         {
             self.cluster_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ClusterId` for cluster_id failed".to_string()
+                    "conversion to `crate :: types :: ClusterId` for cluster_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1250,8 +1130,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CancelSyncIamUser<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ProjectId, String>,
-        cluster_id: Result<types::ClusterId, String>,
+        project_id: Result<crate::types::ProjectId, String>,
+        cluster_id: Result<crate::types::ClusterId, String>,
         body: Result<types::builder::CancelSyncIamUserRequest, String>,
     }
     impl<'a> CancelSyncIamUser<'a> {
@@ -1265,23 +1145,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProjectId>,
+            V: std::convert::TryInto<crate::types::ProjectId>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ProjectId` for project_id failed".to_string()
+                    "conversion to `crate :: types :: ProjectId` for project_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ClusterId>,
+            V: std::convert::TryInto<crate::types::ClusterId>,
         {
             self.cluster_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ClusterId` for cluster_id failed".to_string()
+                    "conversion to `crate :: types :: ClusterId` for cluster_id failed"
+                        .to_string()
                 });
             self
         }
@@ -1383,8 +1265,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListClusterSyncStatus<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ProjectId, String>,
-        cluster_id: Result<types::ClusterId, String>,
+        project_id: Result<crate::types::ProjectId, String>,
+        cluster_id: Result<crate::types::ClusterId, String>,
     }
     impl<'a> ListClusterSyncStatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1396,23 +1278,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ProjectId>,
+            V: std::convert::TryInto<crate::types::ProjectId>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ProjectId` for project_id failed".to_string()
+                    "conversion to `crate :: types :: ProjectId` for project_id failed"
+                        .to_string()
                 });
             self
         }
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ClusterId>,
+            V: std::convert::TryInto<crate::types::ClusterId>,
         {
             self.cluster_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ClusterId` for cluster_id failed".to_string()
+                    "conversion to `crate :: types :: ClusterId` for cluster_id failed"
+                        .to_string()
                 });
             self
         }

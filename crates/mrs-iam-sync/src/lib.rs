@@ -91,7 +91,7 @@ mod waiter;
 
 pub use client_builder::{ClientBuilder, REGION_ENV};
 pub use error::{ConfigError, Error, OneLine, ServiceError, TransportKind};
-pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, types};
+pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use hwcloud_auth::credentials::ENV_PROJECT_ID as PROJECT_ID_ENV;
 pub use hwcloud_auth::{
     Clock, CredentialSource, Credentials, CredentialsCache, CredentialsChain, CredentialsError,
@@ -104,6 +104,14 @@ pub use throttle::{RateLimit, RetryQuota, ThrottleReport};
 #[cfg(feature = "rustls")]
 pub use tls::install_crypto_provider;
 pub use waiter::{WaitOptions, WaitProgress};
+
+/// Types used as operation parameters and responses, all generated from the
+/// spec: the bodies by progenitor, the path parameters' validating newtypes
+/// (`ProjectId`, `ClusterId`) with the rules.
+pub mod types {
+    pub use crate::generated::types::*;
+    pub use crate::rules::params::*;
+}
 
 /// The error of a generated operation: progenitor's error over the spec's
 /// error body. Converts into [`Error`].

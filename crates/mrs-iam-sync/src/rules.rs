@@ -4,7 +4,7 @@
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
 
 use crate::constraint::{
-    self, BodyUse, Checked, ListRule, PathParam, StringRule, InvalidValue,
+    self, BodyUse, Checked, ListRule, PathParam, Pattern, StringRule, InvalidValue,
 };
 use crate::types;
 ///The rule of the path parameter `project_id`: it must be 1 to 64 ASCII letters or digits.
@@ -12,7 +12,10 @@ pub const PROJECT_ID: PathParam = PathParam {
     name: "project_id",
     min_length: 1usize,
     max_length: Some(64usize),
-    pattern: "^[A-Za-z0-9]{1,64}$",
+    pattern: Pattern {
+        source: "^[A-Za-z0-9]{1,64}$",
+        chars: &['A'..='Z', 'a'..='z', '0'..='9'],
+    },
     text: "must be 1 to 64 ASCII letters or digits",
 };
 ///The rule of the path parameter `cluster_id`: it must be 1 to 64 ASCII letters, digits, '_' or '-'.
@@ -20,9 +23,114 @@ pub const CLUSTER_ID: PathParam = PathParam {
     name: "cluster_id",
     min_length: 1usize,
     max_length: Some(64usize),
-    pattern: "^[A-Za-z0-9_-]{1,64}$",
+    pattern: Pattern {
+        source: "^[A-Za-z0-9_-]{1,64}$",
+        chars: &['A'..='Z', 'a'..='z', '0'..='9', '_'..='_', '-'..='-'],
+    },
     text: "must be 1 to 64 ASCII letters, digits, '_' or '-'",
 };
+/// The types of the path parameters: newtypes that hold a value only
+/// when it keeps its rule. `crate::types` re-exports them beside the
+/// types progenitor generates (which use them as these names).
+pub mod params {
+    use crate::constraint::InvalidValue;
+    ///A project id: 1 to 64 ASCII letters and digits. Project ids are 32 hexadecimal digits in practice; the service accepts the wider rule.
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ProjectId(::std::string::String);
+    impl ::std::ops::Deref for ProjectId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ProjectId> for ::std::string::String {
+        fn from(value: ProjectId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ProjectId {
+        type Err = InvalidValue;
+        fn from_str(value: &str) -> ::std::result::Result<Self, InvalidValue> {
+            super::PROJECT_ID.check(value)?;
+            Ok(Self(value.to_owned()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ProjectId {
+        type Error = InvalidValue;
+        fn try_from(value: &str) -> ::std::result::Result<Self, InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ProjectId {
+        type Error = InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, InvalidValue> {
+            super::PROJECT_ID.check(&value)?;
+            Ok(Self(value))
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = ::std::string::String::deserialize(deserializer)?;
+            Self::try_from(value)
+                .map_err(|e| <D::Error as ::serde::de::Error>::custom(e))
+        }
+    }
+    ///A cluster id: 1 to 64 ASCII letters, digits, `_` and `-`. Cluster ids are UUIDs in practice.
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ClusterId(::std::string::String);
+    impl ::std::ops::Deref for ClusterId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ClusterId> for ::std::string::String {
+        fn from(value: ClusterId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ClusterId {
+        type Err = InvalidValue;
+        fn from_str(value: &str) -> ::std::result::Result<Self, InvalidValue> {
+            super::CLUSTER_ID.check(value)?;
+            Ok(Self(value.to_owned()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ClusterId {
+        type Error = InvalidValue;
+        fn try_from(value: &str) -> ::std::result::Result<Self, InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ClusterId {
+        type Error = InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, InvalidValue> {
+            super::CLUSTER_ID.check(&value)?;
+            Ok(Self(value))
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ClusterId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = ::std::string::String::deserialize(deserializer)?;
+            Self::try_from(value)
+                .map_err(|e| <D::Error as ::serde::de::Error>::custom(e))
+        }
+    }
+}
 /// Every path parameter of the spec, in the order they first appear.
 pub const PATH_PARAMS: [&PathParam; 2usize] = [&PROJECT_ID, &CLUSTER_ID];
 /// The operations of the spec, by `operationId`.

@@ -164,8 +164,16 @@ pub fn diff(base: &Side, head: &Side) -> Result<Report> {
     let changes = compare::compare(&base.spec.json, &head.spec.json);
     let surface = |side: &Side| -> Result<rust_api::Surface> {
         let code = generated(side)?;
-        rust_api::surface(&code)
-            .with_context(|| format!("the {} side's generated code", side.which))
+        let mut surface = rust_api::surface(&code)
+            .with_context(|| format!("the {} side's generated code", side.which))?;
+        // The path parameters' types come with the rules, when the rules
+        // generator takes the spec (`cargo xtask generate` needs both).
+        if let Ok(rules) = generate::render_rules(&side.spec) {
+            let params = rust_api::surface(&rules)
+                .with_context(|| format!("the {} side's generated rules", side.which))?;
+            surface.0.extend(params.0);
+        }
+        Ok(surface)
     };
     let rust_api = rust_api::diff(&surface(base)?, &surface(head)?);
     Ok(Report {
