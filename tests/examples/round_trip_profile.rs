@@ -6,6 +6,11 @@
 //! valgrind --tool=callgrind target/release/examples/round_trip_profile bare 2000
 //! ```
 //!
+//! Variants: `bare` (reqwest alone), `unsigned` (the client without
+//! credentials), `client` (signed), all three without retries, and
+//! `defaults` (signed, with the default retry policy and rate limiter: what
+//! an application gets from `Client::builder()`).
+//!
 //! Instruction counts do not depend on what else the machine is doing, so
 //! the two runs compare fairly on a busy machine.
 
@@ -43,12 +48,14 @@ fn main() {
                     assert_eq!(&body[..], canned::BODY);
                 }
             }
-            "client" | "unsigned" => {
-                let builder = Client::builder()
-                    .endpoint(&base)
-                    .project_id(PROJECT)
-                    .retry(RetryPolicy::disabled());
-                let builder = if variant == "client" {
+            "client" | "unsigned" | "defaults" => {
+                let builder = Client::builder().endpoint(&base).project_id(PROJECT);
+                let builder = if variant == "defaults" {
+                    builder
+                } else {
+                    builder.retry(RetryPolicy::disabled())
+                };
+                let builder = if variant != "unsigned" {
                     builder.credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE"))
                 } else {
                     builder.anonymous()
@@ -58,7 +65,7 @@ fn main() {
                     assert!(!client.is_synchronizing(CLUSTER).await.expect("call"));
                 }
             }
-            other => panic!("unknown variant {other}: bare, unsigned or client"),
+            other => panic!("unknown variant {other}: bare, unsigned, client or defaults"),
         }
     });
 }

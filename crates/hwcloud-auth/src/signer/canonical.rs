@@ -3,7 +3,6 @@
 //! stated in the [module docs](super).
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
@@ -116,11 +115,18 @@ pub(crate) fn authorize(
     }
     let signature = signature(to_sign.as_bytes())?;
 
-    let mut authorization = HeaderValue::try_from(format!(
-        "{algorithm} Access={ak}, SignedHeaders={}, Signature={signature}",
-        SignedHeaderNames(&signed)
-    ))
-    .map_err(|_| SignError::InvalidAccessKey)?;
+    // Built with `push_str`: `format!`'s machinery was a tenth of a GET's
+    // signing (callgrind, `round_trip_profile`).
+    let mut value = String::with_capacity(128 + ak.len() + signature.len());
+    value.push_str(algorithm);
+    value.push_str(" Access=");
+    value.push_str(ak);
+    value.push_str(", SignedHeaders=");
+    push_signed_header_names(&mut value, &signed);
+    value.push_str(", Signature=");
+    value.push_str(&signature);
+    let mut authorization =
+        HeaderValue::try_from(value).map_err(|_| SignError::InvalidAccessKey)?;
     authorization.set_sensitive(true);
     let new_date = match present_date {
         Some(_) => None,
@@ -168,24 +174,17 @@ pub(crate) fn string_to_sign(
     canonical_request: &str,
     digest: &Digest,
 ) -> String {
-    format!(
-        "{algorithm}\n{sdk_date}\n{}",
-        (digest.hex)(canonical_request.as_bytes())
-    )
+    let hash = (digest.hex)(canonical_request.as_bytes());
+    [algorithm, "\n", sdk_date, "\n", &hash].concat()
 }
 
 /// The sorted names joined with `;`, as the canonical request and `Authorization` carry them.
-struct SignedHeaderNames<'a>(&'a [SignedHeader<'a>]);
-
-impl fmt::Display for SignedHeaderNames<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, h) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_char(';')?;
-            }
-            f.write_str(h.name)?;
+fn push_signed_header_names(out: &mut String, signed: &[SignedHeader<'_>]) {
+    for (i, h) in signed.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
         }
-        Ok(())
+        out.push_str(h.name);
     }
 }
 
@@ -274,8 +273,7 @@ fn write_canonical_request(
         out.push('\n');
     }
     out.push('\n');
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{}", SignedHeaderNames(signed));
+    push_signed_header_names(&mut out, signed);
     out.push('\n');
     out.push_str(&payload_hash(signed, body, digest));
     out

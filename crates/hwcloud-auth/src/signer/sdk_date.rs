@@ -36,15 +36,26 @@ pub(crate) fn format(t: SystemTime) -> String {
     let at = EPOCH
         .checked_add(SignedDuration::from_secs(secs))
         .unwrap_or(EPOCH);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    // Digits pushed one by one: `format!` cost more than the calendar.
+    let mut out = String::with_capacity(16);
+    push_padded(&mut out, at.year(), 4);
+    push_padded(&mut out, at.month(), 2);
+    push_padded(&mut out, at.day(), 2);
+    out.push('T');
+    push_padded(&mut out, at.hour(), 2);
+    push_padded(&mut out, at.minute(), 2);
+    push_padded(&mut out, at.second(), 2);
+    out.push('Z');
+    out
+}
+
+/// Appends a non-negative `value` in decimal, zero-padded to `width` digits.
+fn push_padded(out: &mut String, value: impl Into<i32>, width: u32) {
+    let value = value.into().unsigned_abs();
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Whole seconds since the epoch, rounded towards the past.
