@@ -1,5 +1,6 @@
 //! `cargo xtask generate`: spec → progenitor → prettyplease → the client
-//! (`generated.rs`), and spec → [`crate::rules`] → its rules (`rules.rs`).
+//! (`generated.rs`), and spec → [`crate::rules`] → its rules (`rules.rs`)
+//! and its path parameters' rules and types (`params.rs`).
 
 use std::path::Path;
 
@@ -51,9 +52,10 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
 }
 
 /// Every generated file: its path relative to the root, and its text.
-pub fn render_all(spec: &Spec) -> Result<[(&'static str, String); 2]> {
+pub fn render_all(spec: &Spec) -> Result<[(&'static str, String); 3]> {
     Ok([
         (paths::GENERATED, render(spec)?),
+        (paths::PARAMS, render_params(spec)?),
         (paths::RULES, render_rules(spec)?),
     ])
 }
@@ -112,7 +114,7 @@ fn settings(spec: &Spec) -> GenerationSettings {
             "::serde_json::Map<::std::string::String, ::serde_json::Value>",
             [TypeImpl::Default].into_iter(),
         );
-    // The path parameters' types are generated with the rules (`rules.rs`),
+    // The path parameters' types are generated with their rules (`params.rs`),
     // which check their patterns without typify's regex engine; the client
     // crate re-exports them in `types`.
     for name in crate::rules::path_param_types(spec) {
@@ -151,6 +153,22 @@ pub fn render(spec: &Spec) -> Result<String> {
 pub fn render_rules(spec: &Spec) -> Result<String> {
     let tokens = crate::rules::render_tokens(spec)
         .map_err(|err| anyhow!("{}: cannot generate the rules: {err:#}", spec.name))?;
+    unparse(tokens)
+}
+
+/// Generates the path parameters' module (rules and newtypes), header
+/// included. Deterministic too.
+pub fn render_params(spec: &Spec) -> Result<String> {
+    let tokens = crate::rules::render_param_tokens(spec).map_err(|err| {
+        anyhow!(
+            "{}: cannot generate the path parameters: {err:#}",
+            spec.name
+        )
+    })?;
+    unparse(tokens)
+}
+
+fn unparse(tokens: proc_macro2::TokenStream) -> Result<String> {
     let file: syn::File =
         syn::parse2(tokens).context("the rules generator produced code that does not parse")?;
     let body = prettyplease::unparse(&file);

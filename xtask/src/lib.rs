@@ -100,6 +100,9 @@ pub mod paths {
     /// operations), beside the generated client; used by the client and
     /// the loopback server.
     pub const RULES: &str = "crates/mrs-iam-sync/src/rules.rs";
+    /// The generated path parameters: their rules and validating newtypes
+    /// (progenitor's client uses the newtypes).
+    pub const PARAMS: &str = "crates/mrs-iam-sync/src/params.rs";
     /// The manifest of the generated client crate (its version is gated).
     pub const CLIENT_MANIFEST: &str = "crates/mrs-iam-sync/Cargo.toml";
 }

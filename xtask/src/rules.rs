@@ -1,11 +1,12 @@
 //! The spec's rules that the generated types do not enforce, or that the
-//! runtime needs in words, as a second generated file beside the client:
-//! `crates/mrs-iam-sync/src/rules.rs`.
+//! runtime needs in words, as two generated files beside the client:
+//! `crates/mrs-iam-sync/src/rules.rs` and, for the path parameters,
+//! `crates/mrs-iam-sync/src/params.rs`.
 //!
 //! From the spec it takes each path parameter's pattern and length bounds
 //! (with a one-line rule text made from them) and the parameter's Rust type
 //! (a validating newtype, used by the generated client in place of
-//! typify's), each request body's
+//! typify's: `params.rs`), each request body's
 //! constraints (`maxItems`, `minItems`, and the length bounds and pattern of
 //! strings and of list items) as a generated `Checked` impl, and the table
 //! of operations (method, path, success status, whether a body is taken),
@@ -26,16 +27,44 @@ use serde_json::Value;
 
 use crate::spec::{METHODS, Spec, resolve};
 
+/// Generates the path parameters' module (without the file header): each
+/// parameter's rule and its validating newtype. The client crate keeps it
+/// apart from the rules module, which needs the generated client's body
+/// types, while the client needs these newtypes: no cycle between them.
+pub fn render_param_tokens(spec: &Spec) -> Result<TokenStream> {
+    let params = path_params(&operations(&spec.json)?)?;
+    let param_items = params.iter().map(PathParamRule::tokens);
+    let param_types = params.iter().map(PathParamRule::type_tokens);
+    let param_refs = params.iter().map(|p| const_ident(&p.name));
+    let param_count = params.len();
+    Ok(quote! {
+        //! The path parameters: each one's rule, and its type, a newtype that
+        //! holds a value only when it keeps the rule. `crate::types`
+        //! re-exports the types beside those progenitor generates (which use
+        //! them by these names), `crate::rules` the rules.
+
+        use crate::constraint::{InvalidValue, PathParam, Pattern};
+
+        #(#param_items)*
+
+        /// Every path parameter of the spec, in the order they first appear.
+        pub const PATH_PARAMS: [&PathParam; #param_count] = [#(&#param_refs),*];
+
+        /// The path parameters' types.
+        pub mod types {
+            use super::*;
+
+            #(#param_types)*
+        }
+    })
+}
+
 /// Generates the rules module (without the file header).
 pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
     let doc = &spec.json;
     let operations = operations(doc)?;
     let params = path_params(&operations)?;
-
-    let param_items = params.iter().map(PathParamRule::tokens);
-    let param_types = params.iter().map(PathParamRule::type_tokens);
     let param_refs = params.iter().map(|p| const_ident(&p.name));
-    let param_count = params.len();
 
     let op_variants: Vec<Ident> = operations.iter().map(|op| ident(&op.id)).collect();
     let op_entries = operations.iter().map(Operation::tokens);
@@ -74,22 +103,10 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
     });
 
     Ok(quote! {
-        use crate::constraint::{self, BodyUse, Checked, ListRule, PathParam, Pattern, StringRule, InvalidValue};
+        use crate::constraint::{self, BodyUse, Checked, ListRule, Pattern, StringRule, InvalidValue};
         use crate::types;
 
-        #(#param_items)*
-
-        /// The types of the path parameters: newtypes that hold a value only
-        /// when it keeps its rule. `crate::types` re-exports them beside the
-        /// types progenitor generates (which use them as these names).
-        pub mod params {
-            use crate::constraint::InvalidValue;
-
-            #(#param_types)*
-        }
-
-        /// Every path parameter of the spec, in the order they first appear.
-        pub const PATH_PARAMS: [&PathParam; #param_count] = [#(&#param_refs),*];
+        pub use crate::params::{PATH_PARAMS, #(#param_refs),*};
 
         /// The operations of the spec, by `operationId`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -331,7 +348,7 @@ impl PathParamRule {
         }
     }
 
-    /// The validating newtype of the parameter, in the `params` module: the
+    /// The validating newtype of the parameter: the
     /// same surface as typify's newtypes (which would check the pattern
     /// with a regex engine), checked by the rule's constant.
     fn type_tokens(&self) -> TokenStream {
@@ -361,7 +378,7 @@ impl PathParamRule {
             impl ::std::str::FromStr for #ty {
                 type Err = InvalidValue;
                 fn from_str(value: &str) -> ::std::result::Result<Self, InvalidValue> {
-                    super::#konst.check(value)?;
+                    #konst.check(value)?;
                     Ok(Self(value.to_owned()))
                 }
             }
@@ -374,7 +391,7 @@ impl PathParamRule {
             impl ::std::convert::TryFrom<::std::string::String> for #ty {
                 type Error = InvalidValue;
                 fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, InvalidValue> {
-                    super::#konst.check(&value)?;
+                    #konst.check(&value)?;
                     Ok(Self(value))
                 }
             }
@@ -397,7 +414,7 @@ impl PathParamRule {
 /// of its own. A spec the rules generator refuses (spec review generates a
 /// client of any spec progenitor takes) keeps progenitor's types.
 pub fn path_param_types(spec: &Spec) -> Vec<String> {
-    if render_tokens(spec).is_err() {
+    if render_tokens(spec).is_err() || render_param_tokens(spec).is_err() {
         return Vec::new();
     }
     operations(&spec.json)

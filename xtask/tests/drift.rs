@@ -5,7 +5,8 @@
 //! from 1000 to 500 and the `cluster_id` rule from 64 to 36 characters.
 //!
 //! - `the_rules_follow_a_tightened_spec` (quick): the regenerated rules
-//!   module carries the new numbers and says them in its rule texts.
+//!   and path-parameter modules carry the new numbers and say them in their
+//!   rule texts.
 //! - `client_and_server_follow_a_tightened_spec` (ignored: a desk check,
 //!   `cargo test --workspace --test drift -- --ignored`): in a temporary copy
 //!   of the workspace, regenerate, build, and show that the CLI refuses 501
@@ -60,11 +61,12 @@ fn tightened_spec() -> String {
 fn the_rules_follow_a_tightened_spec() {
     let spec = spec::parse(&tightened_spec(), "tightened.yaml").unwrap();
     let rules = generate::render_rules(&spec).unwrap();
+    let params = generate::render_params(&spec).unwrap();
     assert!(
-        rules.contains("must be 1 to 36 ASCII letters, digits, '_' or '-'"),
-        "{rules}"
+        params.contains("must be 1 to 36 ASCII letters, digits, '_' or '-'"),
+        "{params}"
     );
-    assert!(rules.contains("max_length: Some(36usize)"), "{rules}");
+    assert!(params.contains("max_length: Some(36usize)"), "{params}");
     assert!(rules.contains("max_items: Some(500usize)"), "{rules}");
     assert!(
         rules.contains("at most 500 items, each a non-empty string"),
@@ -75,6 +77,8 @@ fn the_rules_follow_a_tightened_spec() {
     let own = spec::load(&root().join(paths::SPEC), paths::SPEC).unwrap();
     let checked_in = std::fs::read_to_string(root().join(paths::RULES)).unwrap();
     assert_eq!(generate::render_rules(&own).unwrap(), checked_in);
+    let checked_in = std::fs::read_to_string(root().join(paths::PARAMS)).unwrap();
+    assert_eq!(generate::render_params(&own).unwrap(), checked_in);
 }
 
 /// Copies the files git tracks (plus uncommitted edits of them) into `to`.

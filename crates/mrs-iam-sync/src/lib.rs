@@ -79,6 +79,8 @@ pub mod fuzzing;
 mod generated;
 pub mod ids;
 mod operations;
+#[rustfmt::skip]
+mod params;
 mod project;
 pub mod retry;
 #[rustfmt::skip]
@@ -110,7 +112,7 @@ pub use waiter::{WaitOptions, WaitProgress};
 /// (`ProjectId`, `ClusterId`) with the rules.
 pub mod types {
     pub use crate::generated::types::*;
-    pub use crate::rules::params::*;
+    pub use crate::params::types::*;
 }
 
 /// The error of a generated operation: progenitor's error over the spec's

@@ -167,10 +167,11 @@ pub fn diff(base: &Side, head: &Side) -> Result<Report> {
         let mut surface = rust_api::surface(&code)
             .with_context(|| format!("the {} side's generated code", side.which))?;
         // The path parameters' types come with the rules, when the rules
-        // generator takes the spec (`cargo xtask generate` needs both).
-        if let Ok(rules) = generate::render_rules(&side.spec) {
-            let params = rust_api::surface(&rules)
-                .with_context(|| format!("the {} side's generated rules", side.which))?;
+        // generator takes the spec (see `rules::path_param_types`).
+        if !crate::rules::path_param_types(&side.spec).is_empty() {
+            let code = generate::render_params(&side.spec)?;
+            let params = rust_api::surface(&code)
+                .with_context(|| format!("the {} side's generated parameters", side.which))?;
             surface.0.extend(params.0);
         }
         Ok(surface)

@@ -140,11 +140,7 @@ pub fn surface(code: &str) -> Result<Surface> {
     let mut out = BTreeMap::new();
     for item in &file.items {
         match item {
-            // `params`: the path parameters' newtypes, generated with the
-            // rules and re-exported in `types`.
-            Item::Mod(m) if m.ident == "types" || m.ident == "params" => {
-                types(&mut out, "types", m)
-            }
+            Item::Mod(m) if m.ident == "types" => types(&mut out, "types", m),
             Item::Mod(m) if m.ident == "builder" => builders(&mut out, "builder", m),
             Item::Struct(s) if s.ident == "Client" && public(&s.vis) => {
                 out.insert("Client".to_string(), "struct".to_string());
