@@ -30,7 +30,9 @@ impl Client {
         let shared = self.inner().settings();
         shared
             .discovered
-            .get_or_try_init(|| self.discover_project_id())
+            // Boxed: a lookup happens once per client, and its state would
+            // otherwise make every call's future larger.
+            .get_or_try_init(|| Box::pin(self.discover_project_id()))
             .await
             .cloned()
     }

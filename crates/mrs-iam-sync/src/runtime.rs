@@ -164,8 +164,11 @@ impl ClientHooks<Runtime> for Client {
             operation = info.operation_id,
             method = %request.method(),
         );
-        send_with_retries(self.client(), &self.inner().settings, request)
-            .instrument(span)
+        // Boxed: the attempt loop's state (request, retry copy, timers,
+        // credentials) is most of a call's future; unboxed, every future
+        // that awaits a call (the generated `send`, `is_synchronizing`, a
+        // fan-out's tasks) carried its 4 KB and was copied whole on each move.
+        Box::pin(send_with_retries(self.client(), &self.inner().settings, request).instrument(span))
             .await
     }
 }
