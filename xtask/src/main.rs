@@ -17,7 +17,7 @@ const USAGE: &str = "\
 cargo xtask <command>
 
 Commands:
-  generate [--check]   regenerate crates/mrs-iam-sync/src/{generated,rules}.rs from the spec
+  generate [--check]   regenerate crates/mrs-iam-sync/src/{generated,params,rules}.rs from the spec
                        (--check: write nothing, fail if the file is stale)
   check [--base REV]   lint the spec and verify that the generated client is fresh
                        (--base REV: also fail on a breaking spec change since REV

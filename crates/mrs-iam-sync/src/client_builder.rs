@@ -318,7 +318,7 @@ impl ClientBuilder {
             None => provider,
         };
         let discovery = match (&project_id, region) {
-            (None, Some(region)) => Some(crate::project::DiscoveryTarget {
+            (None, Some(region)) => Some(crate::runtime::DiscoveryTarget {
                 region: region.to_owned(),
                 iam_endpoint: hwcloud_auth::endpoints::iam_endpoint(Some(region), &environment)
                     .map_err(ConfigError::Endpoint)?,

@@ -183,7 +183,7 @@ impl Error {
     /// The error of sending a request: a credentials failure carried
     /// through the HTTP layer, or a transport error.
     pub(crate) fn from_send(source: reqwest::Error) -> Self {
-        match find_source::<crate::runtime::CredentialsFailure>(&source) {
+        match find_source::<CredentialsFailure>(&source) {
             Some(failure) => Error::Credentials(failure.0.clone()),
             None => Error::transport(source),
         }
@@ -290,6 +290,19 @@ fn invalid_request(message: &str) -> Error {
         _ => Error::Config(ConfigError::Invalid(message.to_owned())),
     }
 }
+
+/// No credentials could be had for an attempt; [`crate::Error::Credentials`]
+/// finds it in the source chain.
+#[derive(Debug)]
+pub(crate) struct CredentialsFailure(pub(crate) std::sync::Arc<hwcloud_auth::CredentialsError>);
+
+impl fmt::Display for CredentialsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for CredentialsFailure {}
 
 pub(crate) fn request_id_header(headers: &reqwest::header::HeaderMap) -> Option<String> {
     headers

@@ -77,6 +77,7 @@ mod error;
 pub mod fuzzing;
 #[rustfmt::skip]
 mod generated;
+mod hooks;
 pub mod ids;
 mod operations;
 #[rustfmt::skip]

@@ -8,16 +8,7 @@ use progenitor_client::ClientInfo as _;
 use reqwest::header::{HeaderValue, USER_AGENT};
 
 use crate::error::{ConfigError, Error};
-use crate::{Client, ids, types};
-
-/// Where the project id is looked up.
-#[derive(Clone, Debug)]
-pub(crate) struct DiscoveryTarget {
-    /// The region: the name of the project.
-    pub(crate) region: String,
-    /// The IAM endpoint for it.
-    pub(crate) iam_endpoint: String,
-}
+use crate::{Client, hooks, ids, types};
 
 impl Client {
     /// The project id requests go to: the configured one (builder,
@@ -77,7 +68,7 @@ impl Client {
             .build()
             .map_err(ConfigError::Http)?;
         tracing::info!(region = %target.region, iam = %target.iam_endpoint, "looking up the project id at IAM");
-        let response = crate::runtime::send_with_retries(self.client(), shared, request)
+        let response = hooks::send_with_retries(self.client(), shared, request)
             .await
             .map_err(Error::from_send)?;
         let status = response.status();

@@ -1,32 +1,20 @@
-//! The hand-written runtime behind every generated operation. progenitor
-//! calls it through [`ClientHooks`]: `pre` shapes each request like the
-//! official SDK's, `exec` signs, sends and retries each attempt.
+//! The state behind every generated operation: the [`Runtime`] that
+//! progenitor's client carries (its inner type), holding the client's
+//! [`Settings`]. How a call is sent with it is in [`crate::hooks`].
 
-use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
 use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm, SystemClock};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use tokio::time::Instant;
-use tracing::Instrument;
 
-use crate::body::{BodyTooLarge, Limited, normalize_error_body};
-use crate::error::request_id_header;
-use crate::retry::{
-    DeadlineExceeded, RetryPolicy, Timeouts, is_idempotent, is_retryable_status, may_retry_error,
-    retry_after,
-};
-use crate::throttle::{RateLimit, RetryQuota, Throttle, is_throttling};
-use crate::{Client, types};
+use crate::retry::{RetryPolicy, Timeouts};
+use crate::throttle::{RateLimit, RetryQuota, Throttle};
+use crate::types;
 
 /// The default limit on a response body: MRS answers are a few hundred bytes.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// Per-client runtime state handed to the generated [`Client`]: its
-/// [`Settings`]. Cheap to clone.
+/// Per-client runtime state handed to the generated
+/// [`Client`](crate::Client): its [`Settings`]. Cheap to clone.
 ///
 /// [`Runtime::default()`] sends unsigned requests with the default policies,
 /// which suits a loopback test server; real clients come from
@@ -43,7 +31,7 @@ pub(crate) struct Settings {
     pub(crate) credentials: Option<CredentialsCache>,
     pub(crate) project_id: Option<types::ProjectId>,
     /// Where to look the project id up when none is configured.
-    pub(crate) discovery: Option<crate::project::DiscoveryTarget>,
+    pub(crate) discovery: Option<DiscoveryTarget>,
     /// The project id looked up at IAM (once per client).
     pub(crate) discovered: tokio::sync::OnceCell<types::ProjectId>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -113,345 +101,11 @@ impl Default for Runtime {
     }
 }
 
-/// Who the client says it is, as the official SDKs do.
-static USER_AGENT_VALUE: HeaderValue =
-    HeaderValue::from_static(concat!("mrs-iam-sync-rust/", env!("CARGO_PKG_VERSION")));
-/// progenitor's version header, which MRS does not want.
-static API_VERSION: HeaderName = HeaderName::from_static("api-version");
-/// The service's request id header.
-static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// What the official SDK sends as the content type of a JSON body, and of a
-/// request without one.
-const JSON_BODY_CONTENT_TYPE: &str = "application/json;charset=utf-8";
-const NO_BODY_CONTENT_TYPE: &str = "application/json";
-
-impl ClientHooks<Runtime> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        // The generated types hold what typify enforces; the spec's other
-        // rules of a body (`maxItems`, non-empty names) are checked here, so
-        // that a builder call never sends a body the spec refuses.
-        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-            crate::rules::check_request_body(info.operation_id, body)
-                .map_err(|broken| progenitor_client::Error::InvalidRequest(broken.to_string()))?;
-        }
-        let has_body = request.body().is_some();
-        let headers = request.headers_mut();
-        // progenitor's `api-version` means nothing to MRS; the official SDK
-        // states the content type on every request.
-        headers.remove(&API_VERSION);
-        let content_type = if has_body {
-            JSON_BODY_CONTENT_TYPE
-        } else {
-            NO_BODY_CONTENT_TYPE
-        };
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        headers.insert(USER_AGENT, USER_AGENT_VALUE.clone());
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::info_span!(
-            "mrs_iam_sync.call",
-            operation = info.operation_id,
-            method = %request.method(),
-        );
-        // Boxed: the attempt loop's state (request, retry copy, timers,
-        // credentials) is most of a call's future; unboxed, every future
-        // that awaits a call (the generated `send`, `is_synchronizing`, a
-        // fan-out's tasks) carried its 4 KB and was copied whole on each move.
-        Box::pin(send_with_retries(self.client(), &self.inner().settings, request).instrument(span))
-            .await
-    }
-}
-
-/// Sends `request`, signing each attempt afresh, retrying per the policy
-/// (see [`crate::retry`]) within the call's deadline.
-pub(crate) async fn send_with_retries(
-    http: &reqwest::Client,
-    settings: &Settings,
-    request: reqwest::Request,
-) -> reqwest::Result<reqwest::Response> {
-    let started = Instant::now();
-    let deadline = started + settings.timeouts.total;
-    let idempotent = is_idempotent(request.method());
-    let mut pending = request;
-    let mut attempt: u32 = 1;
-    let throttle = &settings.throttle;
-    let mut retry_permit = None;
-    loop {
-        // The client-wide pace (see `crate::throttle`); free until throttled.
-        let paced = throttle.ready_to_send(deadline).await;
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if !paced || remaining.is_zero() {
-            return Err(error_carrying(DeadlineExceeded {
-                total: settings.timeouts.total,
-            })
-            .await);
-        }
-        // A copy is kept only when another attempt may follow (bodies here
-        // are buffered JSON, so one exists; without it this is the last).
-        let next = if attempt < settings.retry.max_attempts {
-            pending.try_clone()
-        } else {
-            None
-        };
-        let can_retry = next.is_some();
-        let mut outgoing = pending;
-        authorize(settings, &mut outgoing).await?;
-        let attempt_limit = settings.timeouts.attempt.min(remaining);
-        *outgoing.timeout_mut() = Some(attempt_limit);
-
-        let sent_at = Instant::now();
-        let result = http.execute(outgoing).await;
-        if let Ok(response) = &result {
-            throttle.record(sent_at, is_throttling(response.status().as_u16(), None));
-        }
-
-        let delay = match &result {
-            Ok(response) => {
-                let status = response.status();
-                // Fields are evaluated only when a subscriber listens.
-                tracing::debug!(
-                    attempt,
-                    status = status.as_u16(),
-                    request_id = response
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|id| id.to_str().ok())
-                        .unwrap_or(""),
-                    latency_ms = sent_at.elapsed().as_millis() as u64,
-                    "attempt answered"
-                );
-                if can_retry && idempotent && is_retryable_status(status) {
-                    Some(delay_for(settings, attempt, response))
-                } else {
-                    None
-                }
-            }
-            Err(err) => {
-                tracing::debug!(
-                    attempt,
-                    latency_ms = sent_at.elapsed().as_millis() as u64,
-                    error = %err,
-                    "attempt failed"
-                );
-                if can_retry && may_retry_error(err, idempotent) {
-                    Some(settings.retry.backoff(attempt + 1, fastrand::f64()))
-                } else {
-                    None
-                }
-            }
-        };
-        // A retry within the deadline also needs the retry quota's tokens.
-        let delay = delay.filter(|delay| {
-            next.is_some()
-                && Instant::now() + *delay < deadline
-                && throttle
-                    .retries
-                    .withdraw(&mut retry_permit, result.as_ref().err())
-        });
-        match (delay, next) {
-            (Some(delay), Some(next)) => {
-                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-                drop(result);
-                tokio::time::sleep(delay).await;
-                pending = next;
-                attempt += 1;
-            }
-            _ => {
-                if matches!(&result, Ok(response) if response.status().is_success()) {
-                    throttle.retries.succeeded(retry_permit);
-                }
-                return match result {
-                    Ok(response) => Ok(finish(response, settings.max_response_bytes).await),
-                    // The attempt ran into the call's deadline rather than
-                    // its own limit: say so.
-                    Err(err) if err.is_timeout() && attempt_limit < settings.timeouts.attempt => {
-                        Err(error_carrying(DeadlineExceeded {
-                            total: settings.timeouts.total,
-                        })
-                        .await)
-                    }
-                    Err(err) => Err(err),
-                };
-            }
-        }
-    }
-}
-
-/// The wait before the next attempt: `Retry-After` on 429 and 503, else
-/// jittered exponential backoff.
-fn delay_for(settings: &Settings, attempt: u32, response: &reqwest::Response) -> Duration {
-    let status = response.status().as_u16();
-    let asked = (status == 429 || status == 503)
-        .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
-        .flatten()
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| retry_after(value, settings.clock.now()));
-    asked.unwrap_or_else(|| settings.retry.backoff(attempt + 1, fastrand::f64()))
-}
-
-/// Adds the credentials' headers (and signature) with the clock's time,
-/// asking the cache for the credentials current at this attempt.
-async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwest::Result<()> {
-    let Some(cache) = &settings.credentials else {
-        return Ok(());
-    };
-    let provided = match cache.get().await {
-        Ok(provided) => provided,
-        Err(err) => return Err(error_carrying(CredentialsFailure(Arc::new(err))).await),
-    };
-    let credentials = &provided.credentials;
-    // Fetched credentials carry no project id: the client's goes along.
-    if credentials.signs_requests()
-        && credentials.project_id().is_none()
-        && let Some(project) = settings
-            .project_id
-            .as_ref()
-            .or_else(|| settings.discovered.get())
-        && let Ok(value) = HeaderValue::from_str(project)
-    {
-        request
-            .headers_mut()
-            .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value);
-    }
-    match sign_with(settings, credentials, request) {
-        Ok(()) => Ok(()),
-        Err(err) => Err(error_carrying(err).await),
-    }
-}
-
-/// No credentials could be had for an attempt; [`crate::Error::Credentials`]
-/// finds it in the source chain.
-#[derive(Debug)]
-pub(crate) struct CredentialsFailure(pub(crate) Arc<hwcloud_auth::CredentialsError>);
-
-impl fmt::Display for CredentialsFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for CredentialsFailure {}
-
-fn sign_with(
-    settings: &Settings,
-    credentials: &hwcloud_auth::Credentials,
-    request: &mut reqwest::Request,
-) -> Result<(), hwcloud_auth::SignError> {
-    let uri: http::Uri = request
-        .url()
-        .as_str()
-        .parse()
-        .map_err(|_| hwcloud_auth::SignError::MissingHost)?;
-    // Take the headers out so that the body can be borrowed meanwhile.
-    let mut headers = std::mem::take(request.headers_mut());
-    let body = request
-        .body()
-        .and_then(reqwest::Body::as_bytes)
-        .unwrap_or_default();
-    let signed = credentials.authorize_with(
-        settings.signing_algorithm,
-        request.method(),
-        &uri,
-        &mut headers,
-        body,
-        settings.clock.now(),
-    );
-    *request.headers_mut() = headers;
-    signed
-}
-
-/// Applies the response size limit, and rewrites error bodies into the
-/// spec's error schema (see [`normalize_error_body`]) so that the generated
-/// code decodes every error answer and keeps its status and headers.
-async fn finish(mut response: reqwest::Response, limit: usize) -> reqwest::Response {
-    let status = response.status();
-    let is_error = status.is_client_error() || status.is_server_error();
-    // The common case: a success whose declared length is within the limit.
-    // hyper reads exactly that many bytes, so it passes through untouched.
-    if !is_error
-        && response
-            .content_length()
-            .is_some_and(|length| length <= limit as u64)
-    {
-        return response;
-    }
-    let version = response.version();
-    let mut headers = std::mem::take(response.headers_mut());
-    let declared = response.content_length();
-    let body = if declared.is_some_and(|length| length > limit as u64) {
-        // Refuse without reading it.
-        reqwest::Body::wrap_stream(Failing(Some(Box::new(BodyTooLarge { limit }))))
-    } else if is_error {
-        let raw = read_bounded(&mut response, limit).await;
-        let normalized = normalize_error_body(
-            status.as_u16(),
-            &raw,
-            request_id_header(&headers).as_deref(),
-        );
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(normalized.len()));
-        reqwest::Body::from(normalized)
-    } else {
-        reqwest::Body::wrap_stream(Limited::new(Box::pin(response.bytes_stream()), limit))
-    };
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    reqwest::Response::from(rebuilt)
-}
-
-/// Reads at most `limit` bytes of an error body; a broken or oversized
-/// body leaves what arrived, which the normaliser quotes.
-async fn read_bounded(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut raw = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = limit.saturating_sub(raw.len());
-        raw.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if raw.len() >= limit {
-            break;
-        }
-    }
-    raw
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A body stream that fails at once with the error it holds.
-struct Failing(Option<BoxError>);
-
-impl futures_core::Stream for Failing {
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(self.0.take().map(Err))
-    }
-}
-
-/// `exec` may only fail with a `reqwest::Error`, which has no public
-/// constructor: reading a body that fails with `source` makes one that
-/// carries it, and [`crate::Error`] finds it again in the source chain.
-async fn error_carrying(source: impl std::error::Error + Send + Sync + 'static) -> reqwest::Error {
-    let body = reqwest::Body::wrap_stream(Failing(Some(Box::new(source))));
-    match reqwest::Response::from(http::Response::new(body))
-        .bytes()
-        .await
-    {
-        Err(err) => err,
-        Ok(_) => unreachable!("a body stream that fails yields no bytes"),
-    }
+/// Where the project id is looked up.
+#[derive(Clone, Debug)]
+pub(crate) struct DiscoveryTarget {
+    /// The region: the name of the project.
+    pub(crate) region: String,
+    /// The IAM endpoint for it.
+    pub(crate) iam_endpoint: String,
 }
