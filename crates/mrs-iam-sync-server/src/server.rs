@@ -587,7 +587,7 @@ where
             ),
         });
     };
-    rule.parse(&value)
+    value.parse()
 }
 
 /// The system clock moved by `offset` seconds.

@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::ops::RangeInclusive;
-use std::str::FromStr;
 
 /// A value that breaks a rule of the spec: which field, which rule (with
 /// the offending value where it is not secret, shortened). It converts into
@@ -95,16 +94,8 @@ pub struct PathParam {
 }
 
 impl PathParam {
-    /// Parses `value` into the generated newtype of this parameter (whose
-    /// `FromStr` is [`PathParam::check`]), or says which rule it breaks.
-    pub fn parse<T>(&self, value: &str) -> Result<T, InvalidValue>
-    where
-        T: FromStr<Err = InvalidValue>,
-    {
-        value.parse()
-    }
-
-    /// Checks a value of this parameter.
+    /// Checks a value of this parameter: the `FromStr` of its generated
+    /// newtype (`crate::types::ClusterId`, ...).
     pub fn check(&self, value: &str) -> Result<(), InvalidValue> {
         match self.problem(value) {
             None => Ok(()),

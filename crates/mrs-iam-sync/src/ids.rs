@@ -4,16 +4,16 @@
 
 use crate::constraint::Checked;
 pub use crate::constraint::InvalidValue;
-use crate::{rules, types};
+use crate::types;
 
 /// Parses a project id, or says which rule it breaks.
 pub fn project_id(value: &str) -> Result<types::ProjectId, InvalidValue> {
-    rules::PROJECT_ID.parse(value)
+    value.parse()
 }
 
 /// Parses a cluster id, or says which rule it breaks.
 pub fn cluster_id(value: &str) -> Result<types::ClusterId, InvalidValue> {
-    rules::CLUSTER_ID.parse(value)
+    value.parse()
 }
 
 /// Checks every spec constraint of a request body (list sizes, names).
@@ -24,6 +24,7 @@ pub fn check_body(request: &impl Checked) -> Result<(), InvalidValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules;
 
     #[test]
     fn valid_ids_parse() {
