@@ -29,6 +29,8 @@ pub enum Behaviour {
     },
     /// A 200 that declares `declared` bytes, sends `sent`, and closes.
     CloseMidBody { declared: usize, sent: usize },
+    /// A 302 to `location` (on this server, which answers it the same way).
+    Redirect { location: &'static str },
 }
 
 /// A running hostile server; it stops when dropped.
@@ -175,6 +177,11 @@ async fn answer(
             );
             stream.write_all(head.as_bytes()).await?;
             stream.write_all(body.as_bytes()).await?;
+        }
+        Behaviour::Redirect { location } => {
+            let head =
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+            stream.write_all(head.as_bytes()).await?;
         }
         Behaviour::CloseMidBody { declared, sent } => {
             let head = format!(

@@ -190,3 +190,25 @@ async fn a_connection_closed_mid_body_is_a_transport_error_after_retries() {
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_redirect_is_returned_not_followed() {
+    // As the official SDK (allow_redirects=False): the signature covers the
+    // path and host, so following could only resend a request elsewhere.
+    let server = HostileServer::start(Behaviour::Redirect {
+        location: "/v2/elsewhere",
+    })
+    .await;
+    let err = call(&client(
+        &server,
+        RetryPolicy::default(),
+        Duration::from_secs(5),
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedStatus { status, .. } if status.as_u16() == 302),
+        "{err:?}"
+    );
+    assert_eq!(server.requests(), 1);
+}

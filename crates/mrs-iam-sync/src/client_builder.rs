@@ -368,6 +368,7 @@ impl ClientBuilder {
             project_id,
             discovery,
             discovered: tokio::sync::OnceCell::new(),
+            project_header: std::sync::OnceLock::new(),
             clock,
             signing_algorithm: self.signing_algorithm,
             retry: self.retry,
@@ -411,12 +412,21 @@ fn check_policy(
 
 /// The HTTP client: connect timeout here; attempt and total limits are
 /// applied per request by the runtime.
+///
+/// Redirects are not followed, as the official SDK does not
+/// (`allow_redirects=False`): a signature covers the path and host, so a
+/// redirected request could only fail, and a 3xx is returned as
+/// [`Error::UnexpectedStatus`]. reqwest's own retries are off: they resend
+/// only HTTP/2 and HTTP/3 refusals, which this HTTP/1.1 client never gets,
+/// yet they copy every request in case; the runtime retries (see [`crate::retry`]).
 fn http_client(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
     #[cfg(feature = "rustls")]
     crate::tls::install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .build()
         .map_err(|err| ConfigError::Http(err).into())
 }
