@@ -100,8 +100,8 @@ pub use region::{
 };
 pub use secret::Secret;
 pub use signer::{
-    SignError, SigningAlgorithm, UnknownSigningAlgorithm, canonical_request, format_sdk_date, sign,
-    sign_with, string_to_sign,
+    RequestTarget, SignError, SigningAlgorithm, UnknownSigningAlgorithm, canonical_request,
+    format_sdk_date, sign, sign_with, string_to_sign,
 };
 
 /// The `http` crate this API is written against.

@@ -191,7 +191,7 @@ fn now_is_used_when_there_is_no_date() {
     let t = UNIX_EPOCH + std::time::Duration::from_secs(1_704_164_645);
     let mut h = HeaderMap::new();
     Credentials::permanent("AK", "SK")
-        .authorize(&Method::GET, &URI.parse().unwrap(), &mut h, b"", t)
+        .authorize(&Method::GET, &URI.parse::<Uri>().unwrap(), &mut h, b"", t)
         .unwrap();
     assert_eq!(h["x-sdk-date"], "20240102T030405Z");
     assert_eq!(format_sdk_date(t), "20240102T030405Z");

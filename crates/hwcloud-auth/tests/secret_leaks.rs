@@ -111,7 +111,7 @@ fn sign_errors() {
     let e = Credentials::temporary("AK", SK, TOKEN)
         .authorize(
             &Method::GET,
-            &"/x".parse().unwrap(),
+            &"/x".parse::<Uri>().unwrap(),
             &mut h,
             b"",
             UNIX_EPOCH,

@@ -223,15 +223,11 @@ async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwe
     // Fetched credentials carry no project id: the client's goes along.
     if credentials.signs_requests()
         && credentials.project_id().is_none()
-        && let Some(project) = settings
-            .project_id
-            .as_ref()
-            .or_else(|| settings.discovered.get())
-        && let Ok(value) = HeaderValue::from_str(project)
+        && let Some(value) = settings.project_header()
     {
         request
             .headers_mut()
-            .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value);
+            .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value.clone());
     }
     match sign_with(settings, credentials, request) {
         Ok(()) => Ok(()),
@@ -244,12 +240,7 @@ fn sign_with(
     credentials: &hwcloud_auth::Credentials,
     request: &mut reqwest::Request,
 ) -> Result<(), hwcloud_auth::SignError> {
-    let uri: http::Uri = request
-        .url()
-        .as_str()
-        .parse()
-        .map_err(|_| hwcloud_auth::SignError::MissingHost)?;
-    // Take the headers out so that the body can be borrowed meanwhile.
+    // Take the headers out so that the URL and body can be borrowed meanwhile.
     let mut headers = std::mem::take(request.headers_mut());
     let body = request
         .body()
@@ -258,7 +249,7 @@ fn sign_with(
     let signed = credentials.authorize_with(
         settings.signing_algorithm,
         request.method(),
-        &uri,
+        request.url(),
         &mut headers,
         body,
         settings.clock.now(),

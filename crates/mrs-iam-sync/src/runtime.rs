@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm, SystemClock};
+use reqwest::header::HeaderValue;
 
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::throttle::{RateLimit, RetryQuota, Throttle};
@@ -34,6 +35,8 @@ pub(crate) struct Settings {
     pub(crate) discovery: Option<DiscoveryTarget>,
     /// The project id looked up at IAM (once per client).
     pub(crate) discovered: tokio::sync::OnceCell<types::ProjectId>,
+    /// The project id as a header value, made once it is known.
+    pub(crate) project_header: std::sync::OnceLock<HeaderValue>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) signing_algorithm: SigningAlgorithm,
     pub(crate) retry: RetryPolicy,
@@ -43,6 +46,19 @@ pub(crate) struct Settings {
     pub(crate) throttle: Throttle,
 }
 
+impl Settings {
+    /// The `X-Project-Id` value, once a project id is configured or looked up.
+    pub(crate) fn project_header(&self) -> Option<&HeaderValue> {
+        if let Some(value) = self.project_header.get() {
+            return Some(value);
+        }
+        let project = self.project_id.as_ref().or_else(|| self.discovered.get())?;
+        // A project id holds only the characters of its rule, all valid in a header.
+        let value = HeaderValue::from_str(project).ok()?;
+        Some(self.project_header.get_or_init(|| value))
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -50,6 +66,7 @@ impl Default for Settings {
             project_id: None,
             discovery: None,
             discovered: tokio::sync::OnceCell::new(),
+            project_header: std::sync::OnceLock::new(),
             clock: Arc::new(SystemClock),
             signing_algorithm: SigningAlgorithm::default(),
             retry: RetryPolicy::default(),

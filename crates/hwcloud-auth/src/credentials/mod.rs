@@ -40,11 +40,11 @@ pub use oidc_sts::OidcSts;
 pub use pod_identity::PodIdentity;
 pub use provider::{ProvideCredentials, Provided, StaticProvider};
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use zeroize::Zeroizing;
 
 use crate::secret::Secret;
-use crate::signer::{SignError, SigningAlgorithm, sign_with};
+use crate::signer::{RequestTarget, SignError, SigningAlgorithm, sign_with};
 
 /// Environment variable holding the access key (AK).
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -176,8 +176,8 @@ impl Credentials {
 
     /// Everything a request needs to be authenticated, added to `headers`:
     ///
-    /// * permanent AK/SK: `X-Project-Id` (when a project id is known), then [`sign`];
-    /// * temporary AK/SK: `X-Security-Token` (signed) and `X-Project-Id`, then [`sign`];
+    /// * permanent AK/SK: `X-Project-Id` (when a project id is known), then [`sign`](crate::sign);
+    /// * temporary AK/SK: `X-Security-Token` (signed) and `X-Project-Id`, then [`sign`](crate::sign);
     /// * IAM token: `X-Auth-Token`, no signature.
     ///
     /// Headers added here replace earlier values of the same name, so this can run on every
@@ -185,10 +185,10 @@ impl Credentials {
     /// `X-Sdk-Date` unless the request has one. Tokens and `Authorization` are marked
     /// sensitive. On error the request must not be sent (`headers` may hold the
     /// `X-Project-Id` / `X-Security-Token` added before signing failed).
-    pub fn authorize(
+    pub fn authorize<'a>(
         &self,
         method: &Method,
-        uri: &Uri,
+        uri: impl Into<RequestTarget<'a>>,
         headers: &mut HeaderMap,
         body: &[u8],
         now: SystemTime,
@@ -198,20 +198,21 @@ impl Credentials {
 
     /// [`authorize`](Self::authorize), signing AK/SK requests with `algorithm` (an IAM
     /// token ignores it).
-    pub fn authorize_with(
+    pub fn authorize_with<'a>(
         &self,
         algorithm: SigningAlgorithm,
         method: &Method,
-        uri: &Uri,
+        uri: impl Into<RequestTarget<'a>>,
         headers: &mut HeaderMap,
         body: &[u8],
         now: SystemTime,
     ) -> Result<(), SignError> {
+        let target = uri.into();
         match self {
             Credentials::Permanent { ak, sk, .. } => {
                 precheck(ak, sk)?;
                 self.insert_project_id(headers)?;
-                sign_with(algorithm, method, uri, headers, body, ak, sk, now)
+                sign_with(algorithm, method, target, headers, body, ak, sk, now)
             }
             Credentials::Temporary {
                 ak,
@@ -223,7 +224,7 @@ impl Credentials {
                 let token = sensitive_value(security_token.expose(), HEADER_SECURITY_TOKEN)?;
                 headers.insert(HeaderName::from_static(HEADER_SECURITY_TOKEN), token);
                 self.insert_project_id(headers)?;
-                sign_with(algorithm, method, uri, headers, body, ak, sk, now)
+                sign_with(algorithm, method, target, headers, body, ak, sk, now)
             }
             Credentials::Token { token, .. } => {
                 let token = sensitive_value(token.expose(), HEADER_AUTH_TOKEN)?;

@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use zeroize::Zeroize;
 
-use super::{HEADER_SDK_DATE, SignError, UNSIGNED_PAYLOAD, sdk_date};
+use super::{HEADER_SDK_DATE, RequestTarget, SignError, UNSIGNED_PAYLOAD, sdk_date};
 
 /// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - _ . ~`) is encoded.
 const ENCODE_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -56,7 +56,7 @@ struct SignedHeader<'a> {
 #[allow(clippy::too_many_arguments)] // the request's parts, then the algorithm's
 pub(crate) fn authorize(
     method: &Method,
-    uri: &Uri,
+    target: RequestTarget<'_>,
     headers: &mut HeaderMap,
     body: &[u8],
     ak: &str,
@@ -92,7 +92,7 @@ pub(crate) fn authorize(
     let new_host = if headers.contains_key(HOST) {
         None
     } else {
-        let host = uri_host(uri).ok_or(SignError::MissingHost)?;
+        let host = target.authority.ok_or(SignError::MissingHost)?;
         signed.push(SignedHeader {
             name: "host",
             value: trim_value(host),
@@ -107,7 +107,7 @@ pub(crate) fn authorize(
     }
     signed.sort_unstable_by(|a, b| a.name.cmp(b.name));
 
-    let mut canonical = write_canonical_request(method, uri, &signed, body, digest);
+    let mut canonical = write_canonical_request(method, target, &signed, body, digest);
     let to_sign = string_to_sign(algorithm, date, &canonical, digest);
     // A security token is a secret: don't leave it behind in freed memory.
     if signed.iter().any(|h| h.name == "x-security-token") {
@@ -156,7 +156,7 @@ pub(crate) fn authorize(
 /// The canonical request of a request exactly as given (nothing added).
 pub(crate) fn canonical_request(
     method: &Method,
-    uri: &Uri,
+    target: RequestTarget<'_>,
     headers: &HeaderMap,
     body: &[u8],
     digest: &Digest,
@@ -164,7 +164,9 @@ pub(crate) fn canonical_request(
     let mut signed = Vec::with_capacity(8);
     collect_signed_headers(headers, None, &mut signed)?;
     signed.sort_unstable_by(|a, b| a.name.cmp(b.name));
-    Ok(write_canonical_request(method, uri, &signed, body, digest))
+    Ok(write_canonical_request(
+        method, target, &signed, body, digest,
+    ))
 }
 
 /// `<algorithm>\n<sdk_date>\n<hex digest of canonical_request>`.
@@ -242,16 +244,9 @@ fn payload_hash<'a>(signed: &[SignedHeader<'a>], body: &[u8], digest: &Digest) -
     Cow::Owned((digest.hex)(body))
 }
 
-/// The URI's authority without user info (`host[:port]`).
-fn uri_host(uri: &Uri) -> Option<&str> {
-    let authority = uri.authority()?.as_str();
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    (!host.is_empty()).then_some(host)
-}
-
 fn write_canonical_request(
     method: &Method,
-    uri: &Uri,
+    target: RequestTarget<'_>,
     signed: &[SignedHeader<'_>],
     body: &[u8],
     digest: &Digest,
@@ -259,9 +254,9 @@ fn write_canonical_request(
     let mut out = String::with_capacity(256);
     out.extend(method.as_str().chars().map(|c| c.to_ascii_uppercase()));
     out.push('\n');
-    write_canonical_uri(&mut out, uri.path());
+    write_canonical_uri(&mut out, target.path);
     out.push('\n');
-    write_canonical_query(&mut out, uri.query());
+    write_canonical_query(&mut out, target.query);
     out.push('\n');
     for h in signed {
         out.push_str(h.name);

@@ -60,7 +60,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use http::{HeaderMap, Method, Uri};
+use http::{HeaderMap, Method};
 
 use crate::secret::Secret;
 
@@ -75,11 +75,13 @@ mod hmac_sm3;
 mod sdk_date;
 #[cfg(feature = "sm2-sm3")]
 mod sm2_sm3;
+mod target;
 
 pub use algorithm::{SigningAlgorithm, UnknownSigningAlgorithm};
 #[cfg(any(feature = "ecdsa-p256-sha256", feature = "sm2-sm3"))]
 pub(crate) use derived_key::Cached;
 pub use sdk_date::format_sdk_date;
+pub use target::RequestTarget;
 
 /// The default signing algorithm's name, first word of the `Authorization` header.
 pub const ALGORITHM: &str = hmac_sha256::NAME;
@@ -218,9 +220,9 @@ impl std::error::Error for SignError {}
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn sign(
+pub fn sign<'a>(
     method: &Method,
-    uri: &Uri,
+    uri: impl Into<RequestTarget<'a>>,
     headers: &mut HeaderMap,
     body: &[u8],
     ak: &str,
@@ -257,10 +259,10 @@ pub fn sign(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[allow(clippy::too_many_arguments)] // `sign`'s arguments and the algorithm
-pub fn sign_with(
+pub fn sign_with<'a>(
     algorithm: SigningAlgorithm,
     method: &Method,
-    uri: &Uri,
+    uri: impl Into<RequestTarget<'a>>,
     headers: &mut HeaderMap,
     body: &[u8],
     ak: &str,
@@ -274,8 +276,11 @@ pub fn sign_with(
         return Err(SignError::MissingSecretKey);
     }
     let name = algorithm.name();
+    let target = uri.into();
     let mut authorize = |digest, signature: &dyn Fn(&[u8]) -> Result<String, SignError>| {
-        canonical::authorize(method, uri, headers, body, ak, now, name, digest, signature)
+        canonical::authorize(
+            method, target, headers, body, ak, now, name, digest, signature,
+        )
     };
     match algorithm {
         SigningAlgorithm::HmacSha256 => authorize(&hmac_sha256::DIGEST, &|to_sign| {
@@ -314,13 +319,13 @@ pub fn sign_with(
 ///                 host;x-sdk-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn canonical_request(
+pub fn canonical_request<'a>(
     method: &Method,
-    uri: &Uri,
+    uri: impl Into<RequestTarget<'a>>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<String, SignError> {
-    canonical::canonical_request(method, uri, headers, body, &hmac_sha256::DIGEST)
+    canonical::canonical_request(method, uri.into(), headers, body, &hmac_sha256::DIGEST)
 }
 
 /// The string to sign: `SDK-HMAC-SHA256\n<sdk_date>\n<hex SHA-256 of canonical_request>`.
