@@ -4,6 +4,9 @@
 //! without signing (the baseline, measured in the same run).
 //!
 //! Target: the client reaches at least 0.9 of the bare call's throughput.
+//! A third baseline, the bare GET with the signed client's headers (fixed
+//! values, nothing computed), shows what the request's shape costs by itself:
+//! the server parses and the client writes those headers whoever signs.
 //! The same client with its rate limiter and retry quota off shows what they
 //! cost when nothing is throttled (target: nothing measurable).
 
@@ -42,13 +45,23 @@ fn round_trip(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("round_trip");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("bare_reqwest_get", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = bare.get(&url).send().await.expect("bare get");
-            let body = response.bytes().await.expect("body");
-            assert_eq!(body.len(), 26);
+    let shape = canned::signed_request_headers(&addr);
+    for (name, headers) in [
+        ("bare_reqwest_get", None),
+        ("bare_reqwest_signed_shape", Some(&shape)),
+    ] {
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                let mut request = bare.get(&url);
+                if let Some(headers) = headers {
+                    request = request.headers(headers.clone());
+                }
+                let response = request.send().await.expect("bare get");
+                let body = response.bytes().await.expect("body");
+                assert_eq!(body.len(), 26);
+            });
         });
-    });
+    }
     group.bench_function("client_signed", |b| {
         b.to_async(&runtime).iter(|| async {
             let running = client.is_synchronizing(CLUSTER).await.expect("client call");

@@ -38,3 +38,30 @@ pub async fn start() -> SocketAddr {
     });
     addr
 }
+
+/// The headers the signed client sends to the server at `addr`, with fixed
+/// values (a signature of some earlier second): a bare reqwest call that
+/// sends them has the client's request shape without the client's work.
+pub fn signed_request_headers(addr: &SocketAddr) -> reqwest::header::HeaderMap {
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let fixed = [
+        ("accept", "application/json".to_owned()),
+        ("content-type", "application/json".to_owned()),
+        ("user-agent", format!("mrs-iam-sync-rust/{}", env!("CARGO_PKG_VERSION"))),
+        ("x-project-id", "0a1b2c3d4e5f60718293a4b5c6d7e8f9".to_owned()),
+        ("x-sdk-date", "20261130T080000Z".to_owned()),
+        ("host", addr.to_string()),
+        (
+            "authorization",
+            "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=accept;content-type;host;user-agent;x-project-id;x-sdk-date, Signature=0000000000000000000000000000000000000000000000000000000000000000".to_owned(),
+        ),
+    ];
+    let mut headers = HeaderMap::with_capacity(fixed.len());
+    for (name, value) in fixed {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_str(&value).expect("a valid header value"),
+        );
+    }
+    headers
+}
