@@ -9,7 +9,7 @@ use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::ff::{Field, PrimeField};
 use p256::{FieldBytes, Scalar};
 
-use super::canonical::Digest;
+use super::canonical::{Digest, push_lower_hex};
 use super::{SignError, derived_key, hmac_sha256};
 use crate::secret::Secret;
 
@@ -32,15 +32,21 @@ pub(crate) fn derive_key(ak: &str, sk: &str) -> Option<SigningKey> {
     })
 }
 
-/// The hex DER signature of `string_to_sign` with the key derived from `ak` and `sk`.
-pub(crate) fn signature(ak: &str, sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {
+/// Appends the hex DER signature of `string_to_sign` with the key derived from `ak` and
+/// `sk` to `out`.
+pub(crate) fn signature(
+    ak: &str,
+    sk: &Secret,
+    string_to_sign: &[u8],
+    out: &mut String,
+) -> Result<(), SignError> {
     sk.p256_key()
         .with(
             ak,
             || derive_key(ak, sk.expose()),
             |key| {
                 let signature: Signature = key.sign(string_to_sign);
-                hex::encode(signature.to_der())
+                push_lower_hex(out, signature.to_der().as_bytes());
             },
         )
         .ok_or(SignError::KeyDerivation { algorithm: NAME })

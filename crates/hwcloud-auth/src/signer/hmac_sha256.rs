@@ -5,7 +5,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest as _, Sha256};
 
 use super::SignError;
-use super::canonical::{Digest, lower_hex};
+use super::canonical::{Digest, push_lower_hex};
 use crate::secret::Secret;
 
 /// The algorithm's name, first word of the `Authorization` header.
@@ -17,7 +17,7 @@ const EMPTY_HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991
 /// SHA-256, with `X-Sdk-Content-Sha256` for the payload hash.
 pub(crate) const DIGEST: Digest = Digest {
     content_header: super::HEADER_CONTENT_SHA256,
-    hex: |data| lower_hex(&Sha256::digest(data)),
+    hash: |data| Sha256::digest(data).into(),
     empty_hex: EMPTY_HEX,
 };
 
@@ -30,17 +30,25 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// The hex HMAC-SHA256 of `string_to_sign` keyed with `sk` (whose keyed state is cached).
-pub(crate) fn signature(sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {
+/// Appends the hex HMAC-SHA256 of `string_to_sign` keyed with `sk` (whose keyed state
+/// is cached) to `out`.
+pub(crate) fn signature(
+    sk: &Secret,
+    string_to_sign: &[u8],
+    out: &mut String,
+) -> Result<(), SignError> {
     let mut mac = sk.hmac_sha256().ok_or(SignError::MissingSecretKey)?;
     mac.update(string_to_sign);
-    Ok(lower_hex(&mac.finalize().into_bytes()))
+    push_lower_hex(out, &mac.finalize().into_bytes());
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_empty_payload_hash_is_the_digest_of_nothing() {
-        assert_eq!((super::DIGEST.hex)(b""), super::EMPTY_HEX);
+        let mut hex = String::new();
+        super::push_lower_hex(&mut hex, &(super::DIGEST.hash)(b""));
+        assert_eq!(hex, super::EMPTY_HEX);
     }
 }

@@ -6,7 +6,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sm3::{Digest as _, Sm3};
 
 use super::SignError;
-use super::canonical::{Digest, lower_hex};
+use super::canonical::{Digest, push_lower_hex};
 use crate::secret::Secret;
 
 /// The algorithm's name, first word of the `Authorization` header.
@@ -18,7 +18,7 @@ const EMPTY_HEX: &str = "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035e
 /// SM3, with `X-Sdk-Content-Sm3` for the payload hash.
 pub(crate) const DIGEST: Digest = Digest {
     content_header: "x-sdk-content-sm3",
-    hex: |data| lower_hex(&Sm3::digest(data)),
+    hash: |data| Sm3::digest(data).into(),
     empty_hex: EMPTY_HEX,
 };
 
@@ -31,15 +31,22 @@ pub(crate) fn hmac_sm3(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// The hex HMAC-SM3 of `string_to_sign` keyed with `sk`.
-pub(crate) fn signature(sk: &Secret, string_to_sign: &[u8]) -> Result<String, SignError> {
-    Ok(lower_hex(&hmac_sm3(sk.expose().as_bytes(), string_to_sign)))
+/// Appends the hex HMAC-SM3 of `string_to_sign` keyed with `sk` to `out`.
+pub(crate) fn signature(
+    sk: &Secret,
+    string_to_sign: &[u8],
+    out: &mut String,
+) -> Result<(), SignError> {
+    push_lower_hex(out, &hmac_sm3(sk.expose().as_bytes(), string_to_sign));
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_empty_payload_hash_is_the_digest_of_nothing() {
-        assert_eq!((super::DIGEST.hex)(b""), super::EMPTY_HEX);
+        let mut hex = String::new();
+        super::push_lower_hex(&mut hex, &(super::DIGEST.hash)(b""));
+        assert_eq!(hex, super::EMPTY_HEX);
     }
 }

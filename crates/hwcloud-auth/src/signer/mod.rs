@@ -277,25 +277,28 @@ pub fn sign_with<'a>(
     }
     let name = algorithm.name();
     let target = uri.into();
-    let mut authorize = |digest, signature: &dyn Fn(&[u8]) -> Result<String, SignError>| {
+    type AppendSignature<'s> = &'s dyn Fn(&[u8], &mut String) -> Result<(), SignError>;
+    let mut authorize = |digest, signature: AppendSignature<'_>| {
         canonical::authorize(
             method, target, headers, body, ak, now, name, digest, signature,
         )
     };
     match algorithm {
-        SigningAlgorithm::HmacSha256 => authorize(&hmac_sha256::DIGEST, &|to_sign| {
-            hmac_sha256::signature(sk, to_sign)
+        SigningAlgorithm::HmacSha256 => authorize(&hmac_sha256::DIGEST, &|to_sign, out| {
+            hmac_sha256::signature(sk, to_sign, out)
         }),
-        SigningAlgorithm::HmacSm3 => authorize(&hmac_sm3::DIGEST, &|to_sign| {
-            hmac_sm3::signature(sk, to_sign)
+        SigningAlgorithm::HmacSm3 => authorize(&hmac_sm3::DIGEST, &|to_sign, out| {
+            hmac_sm3::signature(sk, to_sign, out)
         }),
         #[cfg(feature = "ecdsa-p256-sha256")]
-        SigningAlgorithm::EcdsaP256Sha256 => authorize(&ecdsa_p256_sha256::DIGEST, &|to_sign| {
-            ecdsa_p256_sha256::signature(ak, sk, to_sign)
-        }),
+        SigningAlgorithm::EcdsaP256Sha256 => {
+            authorize(&ecdsa_p256_sha256::DIGEST, &|to_sign, out| {
+                ecdsa_p256_sha256::signature(ak, sk, to_sign, out)
+            })
+        }
         #[cfg(feature = "sm2-sm3")]
-        SigningAlgorithm::Sm2Sm3 => authorize(&sm2_sm3::DIGEST, &|to_sign| {
-            sm2_sm3::signature(ak, sk, to_sign)
+        SigningAlgorithm::Sm2Sm3 => authorize(&sm2_sm3::DIGEST, &|to_sign, out| {
+            sm2_sm3::signature(ak, sk, to_sign, out)
         }),
         #[allow(unreachable_patterns)] // with every feature on
         disabled => Err(SignError::AlgorithmNotEnabled {

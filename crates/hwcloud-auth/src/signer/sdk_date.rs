@@ -27,34 +27,42 @@ const MAX_SECS: i64 = 253_402_300_799;
 /// );
 /// ```
 pub fn format_sdk_date(t: SystemTime) -> String {
-    format(t)
+    format(t).as_str().to_owned()
 }
 
-pub(crate) fn format(t: SystemTime) -> String {
+/// A formatted `X-Sdk-Date`, held without allocating (the signer copies it once, into
+/// the header).
+pub(crate) struct SdkDate([u8; 16]);
+
+impl SdkDate {
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_else(|_| unreachable!("digits, T and Z"))
+    }
+}
+
+pub(crate) fn format(t: SystemTime) -> SdkDate {
     let secs = unix_seconds(t).clamp(MIN_SECS, MAX_SECS);
     // In range by the clamp above: 0001-01-01 to 9999-12-31 are all civil dates.
     let at = EPOCH
         .checked_add(SignedDuration::from_secs(secs))
         .unwrap_or(EPOCH);
-    // Digits pushed one by one: `format!` cost more than the calendar.
-    let mut out = String::with_capacity(16);
-    push_padded(&mut out, at.year(), 4);
-    push_padded(&mut out, at.month(), 2);
-    push_padded(&mut out, at.day(), 2);
-    out.push('T');
-    push_padded(&mut out, at.hour(), 2);
-    push_padded(&mut out, at.minute(), 2);
-    push_padded(&mut out, at.second(), 2);
-    out.push('Z');
-    out
+    // Digits written one by one: `format!` cost more than the calendar.
+    let mut out = *b"0000mmddThhmmssZ";
+    write_padded(&mut out[0..4], at.year());
+    write_padded(&mut out[4..6], at.month());
+    write_padded(&mut out[6..8], at.day());
+    write_padded(&mut out[9..11], at.hour());
+    write_padded(&mut out[11..13], at.minute());
+    write_padded(&mut out[13..15], at.second());
+    SdkDate(out)
 }
 
-/// Appends a non-negative `value` in decimal, zero-padded to `width` digits.
-fn push_padded(out: &mut String, value: impl Into<i32>, width: u32) {
-    let value = value.into().unsigned_abs();
-    for place in (0..width).rev() {
-        let digit = value / 10u32.pow(place) % 10;
-        out.push(char::from(b'0' + digit as u8));
+/// Writes a non-negative `value` in decimal, zero-padded to fill `digits`.
+fn write_padded(digits: &mut [u8], value: impl Into<i32>) {
+    let mut value = value.into().unsigned_abs();
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -118,6 +126,10 @@ pub(crate) fn shorten(value: &str) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    fn format(t: SystemTime) -> String {
+        format_sdk_date(t)
+    }
 
     fn at(secs: i64) -> SystemTime {
         if secs >= 0 {
