@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_build;
+pub mod bench_rounds;
 pub mod bench_throttled;
 pub mod bench_wrk;
 pub mod check;

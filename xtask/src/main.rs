@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::path::Path;
 
 use xtask::{
-    bench, bench_build, bench_wrk, check, generate, spec_diff, spec_review, workspace_root,
+    bench, bench_build, bench_rounds, bench_wrk, check, generate, spec_diff, spec_review,
+    workspace_root,
 };
 
 const USAGE: &str = "\
@@ -35,6 +36,8 @@ Commands:
                        from cold, alternately N times (default 1), and compare
   bench --wrk          `mrs-iam-sync status` over 10,000 clusters at concurrency 32
                        against wrk at 32 connections, on one canned-JSON server
+  bench --rounds N     the round trip: bare reqwest, bare with the signed request's
+                       headers and the signed client in turn, N rounds; median ratios
   help                 print this message
 ";
 
@@ -69,6 +72,12 @@ fn main() -> ExitCode {
             Ok(runs) if runs > 0 => bench_build::run(&root, runs),
             _ => Err(anyhow::anyhow!(
                 "--runs takes a positive number, not {runs:?}"
+            )),
+        },
+        ["bench", "--rounds", rounds] => match rounds.parse() {
+            Ok(rounds) if rounds > 0 => bench_rounds::run(&root, rounds),
+            _ => Err(anyhow::anyhow!(
+                "--rounds takes a positive number, not {rounds:?}"
             )),
         },
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
