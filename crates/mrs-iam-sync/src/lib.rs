@@ -64,7 +64,9 @@
 //! [`Timeouts`]: GETs and CancelSyncIamUser are retried on 429, 500, 502,
 //! 503, 504, timeouts and connection failures with exponential backoff and
 //! full jitter, honouring `Retry-After`; UpdateSyncIamUser only when the
-//! connection could not be made. Every attempt is signed afresh.
+//! connection could not be made. Every attempt is signed afresh. Redirects
+//! are not followed (as the official SDK): a 3xx is an
+//! [`Error::UnexpectedStatus`].
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 

@@ -15,7 +15,7 @@ use crate::types;
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Per-client runtime state handed to the generated
-/// [`Client`](crate::Client): its [`Settings`]. Cheap to clone.
+/// [`Client`](crate::Client): its settings (credentials, project, policies). Cheap to clone.
 ///
 /// [`Runtime::default()`] sends unsigned requests with the default policies,
 /// which suits a loopback test server; real clients come from
