@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Variants: `bare` (reqwest alone), `shaped` (reqwest alone, sending the
-//! signed client's headers with fixed values), `unsigned` (the client without
+//! signed client's headers, captured from one call), `unsigned` (the client without
 //! credentials), `client` (signed), the client's without retries, and
 //! `defaults` (signed, with the default retry policy and rate limiter: what
 //! an application gets from `Client::builder()`).
@@ -21,7 +21,7 @@
 
 use std::time::Instant;
 
-use mrs_iam_sync::{Client, Credentials, RetryPolicy};
+use mrs_iam_sync::{Client, ClientBuilder, Credentials, RetryPolicy};
 use mrs_iam_sync_tests::canned;
 
 const PROJECT: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
@@ -44,9 +44,14 @@ fn main() {
         match variant.as_str() {
             "bare" | "shaped" => {
                 let bare = reqwest::Client::new();
-                // `shaped` sends the signed client's headers (fixed values):
-                // what the request's shape costs without the client's work.
-                let shape = (variant == "shaped").then(|| canned::signed_request_headers(&addr));
+                // `shaped` sends the signed client's headers (values of an
+                // earlier call): the request's shape without the client's work.
+                let shape = match variant.as_str() {
+                    "shaped" => Some(
+                        canned::request_headers_of(client_builder("client"), CLUSTER, &addr).await,
+                    ),
+                    _ => None,
+                };
                 started = Instant::now();
                 for _ in 0..calls {
                     let mut request = bare.get(&url);
@@ -64,18 +69,10 @@ fn main() {
                 }
             }
             "client" | "unsigned" | "defaults" => {
-                let builder = Client::builder().endpoint(&base).project_id(PROJECT);
-                let builder = if variant == "defaults" {
-                    builder
-                } else {
-                    builder.retry(RetryPolicy::disabled())
-                };
-                let builder = if variant != "unsigned" {
-                    builder.credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE"))
-                } else {
-                    builder.anonymous()
-                };
-                let client = builder.build().expect("client");
+                let client = client_builder(&variant)
+                    .endpoint(&base)
+                    .build()
+                    .expect("client");
                 started = Instant::now();
                 for _ in 0..calls {
                     assert!(!client.is_synchronizing(CLUSTER).await.expect("call"));
@@ -89,4 +86,19 @@ fn main() {
         "{variant}: {calls} calls, {:.3} µs per call",
         per_call.as_secs_f64() * 1e6
     );
+}
+
+/// The client of a client variant, but for its endpoint.
+fn client_builder(variant: &str) -> ClientBuilder {
+    let builder = Client::builder().project_id(PROJECT);
+    let builder = if variant == "defaults" {
+        builder
+    } else {
+        builder.retry(RetryPolicy::disabled())
+    };
+    if variant == "unsigned" {
+        builder.anonymous()
+    } else {
+        builder.credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE"))
+    }
 }

@@ -11,6 +11,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::capture::{CannedResponse, CaptureServer};
+
 /// The canned answer: ListClusterSyncTaskStatus, idle.
 pub const BODY: &[u8] = br#"{"is_synchronizing":false}"#;
 
@@ -39,29 +41,37 @@ pub async fn start() -> SocketAddr {
     addr
 }
 
-/// The headers the signed client sends to the server at `addr`, with fixed
-/// values (a signature of some earlier second): a bare reqwest call that
-/// sends them has the client's request shape without the client's work.
-pub fn signed_request_headers(addr: &SocketAddr) -> reqwest::header::HeaderMap {
-    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-    let fixed = [
-        ("accept", "application/json".to_owned()),
-        ("content-type", "application/json".to_owned()),
-        ("user-agent", format!("mrs-iam-sync-rust/{}", env!("CARGO_PKG_VERSION"))),
-        ("x-project-id", "0a1b2c3d4e5f60718293a4b5c6d7e8f9".to_owned()),
-        ("x-sdk-date", "20261130T080000Z".to_owned()),
-        ("host", addr.to_string()),
-        (
-            "authorization",
-            "SDK-HMAC-SHA256 Access=AKEXAMPLE, SignedHeaders=accept;content-type;host;user-agent;x-project-id;x-sdk-date, Signature=0000000000000000000000000000000000000000000000000000000000000000".to_owned(),
-        ),
-    ];
-    let mut headers = HeaderMap::with_capacity(fixed.len());
-    for (name, value) in fixed {
+/// The headers a client from `builder` sends for `is_synchronizing(cluster)`,
+/// as the capture server recorded them, with `Host` set to `addr`: a bare
+/// reqwest call that sends them has the client's request shape (values of
+/// an earlier second) without the client's work.
+pub async fn request_headers_of(
+    builder: mrs_iam_sync::ClientBuilder,
+    cluster: &str,
+    addr: &SocketAddr,
+) -> reqwest::header::HeaderMap {
+    use reqwest::header::{HOST, HeaderMap, HeaderName, HeaderValue};
+    let answer = CannedResponse::json(200, String::from_utf8_lossy(BODY));
+    let capture = CaptureServer::start(answer).await;
+    let client = builder
+        .endpoint(capture.base_url())
+        .build()
+        .expect("client");
+    client
+        .is_synchronizing(cluster)
+        .await
+        .expect("captured call");
+    let [request] = capture.take().try_into().expect("one request");
+    let mut headers = HeaderMap::with_capacity(request.headers.len());
+    for (name, value) in &request.headers {
         headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_str(&value).expect("a valid header value"),
+            HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+            HeaderValue::from_str(value).expect("a header value"),
         );
     }
+    headers.insert(
+        HOST,
+        HeaderValue::from_str(&addr.to_string()).expect("host"),
+    );
     headers
 }
