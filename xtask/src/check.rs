@@ -28,8 +28,10 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// `cargo xtask check --base REV`: the normal check, then the version gate
-/// of `spec-diff --check-version` against `REV`.
+/// of `spec-diff --check-version` against `REV`, then the changelog entry a
+/// version change needs.
 pub fn run_with_base(root: &Path, base: &str) -> Result<()> {
     run(root)?;
-    crate::spec_diff::version_gate_since(root, base)
+    crate::spec_diff::version_gate_since(root, base)?;
+    crate::changelog::check_since(root, base)
 }

@@ -6,6 +6,7 @@ pub mod bench_build;
 pub mod bench_rounds;
 pub mod bench_throttled;
 pub mod bench_wrk;
+pub mod changelog;
 pub mod check;
 pub mod generate;
 pub mod lint;
@@ -106,6 +107,9 @@ pub mod paths {
     pub const PARAMS: &str = "crates/mrs-iam-sync/src/params.rs";
     /// The manifest of the generated client crate (its version is gated).
     pub const CLIENT_MANIFEST: &str = "crates/mrs-iam-sync/Cargo.toml";
+    /// The changelog (keep-a-changelog form): a version change of the
+    /// client needs its entry there.
+    pub const CHANGELOG: &str = "CHANGELOG.md";
 }
 
 #[cfg(test)]

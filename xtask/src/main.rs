@@ -22,7 +22,9 @@ Commands:
                        (--check: write nothing, fail if the file is stale)
   check [--base REV]   lint the spec and verify that the generated client is fresh
                        (--base REV: also fail on a breaking spec change since REV
-                       without the matching version bump of mrs-iam-sync)
+                       without the matching version bump of mrs-iam-sync, and on a
+                       version change without its `## [X.Y.Z] - YYYY-MM-DD` section
+                       in CHANGELOG.md)
   spec-diff [..]       review the spec changes since a git revision (default HEAD)
                        or between two files; `cargo xtask spec-diff --help` for more
   spec-review --event FILE --comment FILE

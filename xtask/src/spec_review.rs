@@ -3,9 +3,10 @@
 //!
 //! Everything the workflow decides lives here, so that it can be tested
 //! without GitHub: read the `pull_request` event payload, compare the spec
-//! of the pull request's base commit with the checked-out tree, run
-//! `cargo xtask check --base` (soundness, freshness, the version gate),
-//! and write one comment. The workflow only posts the comment (a sticky
+//! of the pull request's base commit with the checked-out tree, show the
+//! changelog entry of a new client version, run `cargo xtask check --base`
+//! (soundness, freshness, the version gate, the changelog entry), and write
+//! one comment. The workflow only posts the comment (a sticky
 //! comment, updated on each push) and fails when this command does.
 
 use std::path::Path;
@@ -13,7 +14,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
-use crate::{check, generate, spec_diff};
+use crate::{changelog, check, generate, spec_diff};
 
 /// The hidden first line of the comment: what finds it again to update it.
 pub const MARKER: &str = "<!-- cargo-xtask-spec-review -->";
@@ -101,10 +102,15 @@ pub fn review(root: &Path, pr: &PullRequest) -> Result<Review> {
         &format!("`{}:", pr.base_ref),
         1,
     ));
+    comment.push_str(&changelog::markdown(
+        &changelog::release_since(root, &pr.base_sha),
+        &pr.base_ref,
+    ));
     comment.push_str(&format!("\n#### `cargo xtask check --base {short}`\n\n"));
     match &checked {
         Ok(()) => comment.push_str(
-            "passed: the spec is sound, the generated client is fresh, and the version matches the change.\n",
+            "passed: the spec is sound, the generated client is fresh, the version matches the change, \
+             and a new version has its changelog entry.\n",
         ),
         Err(err) => comment.push_str(&format!(
             "**failed**: {}\n",

@@ -47,10 +47,11 @@ fn event(dir: &Path, base: &str, head: &str) -> PathBuf {
     path
 }
 
-#[test]
-fn a_breaking_pull_request_gets_a_failing_review_until_the_version_is_bumped() {
-    let temp = tempfile::tempdir().unwrap();
-    let root = temp.path().join("repo");
+/// A git repository at `dir/repo` with the workspace's spec, the client
+/// generated from it and version 0.1.0 committed on `main`; returns the
+/// repository, the spec and the commit.
+fn repository(dir: &Path) -> (PathBuf, String, String) {
+    let root = dir.join("repo");
     for folder in ["spec", "crates/mrs-iam-sync/src"] {
         std::fs::create_dir_all(root.join(folder)).unwrap();
     }
@@ -61,6 +62,17 @@ fn a_breaking_pull_request_gets_a_failing_review_until_the_version_is_bumped() {
     git(&root, &["add", "."]);
     git(&root, &["commit", "-q", "-m", "base"]);
     let base = git(&root, &["rev-parse", "HEAD"]);
+    (root, spec, base)
+}
+
+fn write_changelog(root: &Path, text: &str) {
+    std::fs::write(root.join(xtask::paths::CHANGELOG), text).unwrap();
+}
+
+#[test]
+fn a_breaking_pull_request_gets_a_failing_review_until_the_version_is_bumped() {
+    let temp = tempfile::tempdir().unwrap();
+    let (root, spec, base) = repository(temp.path());
 
     // The pull request renames an operation and regenerates the client,
     // but forgets the version.
@@ -91,19 +103,118 @@ fn a_breaking_pull_request_gets_a_failing_review_until_the_version_is_bumped() {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
 
-    // Another push bumps the version: the same comment (same marker) is
-    // rewritten, and the review passes.
+    assert!(
+        text.contains("The client's version is unchanged since `main`: no entry needed."),
+        "{text}"
+    );
+
+    // Another push bumps the version but has no changelog entry: the same
+    // comment (same marker) is rewritten, and still fails.
     set_version(&root, "0.2.0");
     git(&root, &["commit", "-q", "-am", "bump"]);
     let head = git(&root, &["rev-parse", "HEAD"]);
-    spec_review::run(&root, &event(temp.path(), &base, &head), &comment).unwrap();
+    let err = spec_review::run(&root, &event(temp.path(), &base, &head), &comment).unwrap_err();
+    assert!(format!("{err:#}").contains("check --base"), "{err:#}");
     let text = std::fs::read_to_string(&comment).unwrap();
     assert!(text.starts_with(spec_review::MARKER));
     assert!(
         text.contains("was bumped from 0.1.0 to 0.2.0: ok"),
         "{text}"
     );
+    assert!(
+        text.contains("#### Changelog\n\n**missing**: mrs-iam-sync went from 0.1.0 to 0.2.0"),
+        "{text}"
+    );
+    assert!(text.contains("**failed**"), "{text}");
+
+    // The entry comes with the next push: the review passes and quotes it.
+    write_changelog(
+        &root,
+        "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-12-07\n\n### Changed\n\n\
+         - `ShowSyncIamUser` is now `GetSyncIamUser`.\n",
+    );
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-q", "-m", "changelog"]);
+    let head = git(&root, &["rev-parse", "HEAD"]);
+    spec_review::run(&root, &event(temp.path(), &base, &head), &comment).unwrap();
+    let text = std::fs::read_to_string(&comment).unwrap();
+    assert!(text.starts_with(spec_review::MARKER));
+    assert!(
+        text.contains(
+            "mrs-iam-sync 0.1.0 → 0.2.0, its entry in `CHANGELOG.md`:\n\n\
+             > ## [0.2.0] - 2026-12-07\n>\n> ### Changed\n>\n\
+             > - `ShowSyncIamUser` is now `GetSyncIamUser`.\n"
+        ),
+        "{text}"
+    );
     assert!(text.contains("passed: the spec is sound"), "{text}");
+}
+
+#[test]
+fn check_base_demands_a_changelog_entry_for_a_new_version() {
+    let temp = tempfile::tempdir().unwrap();
+    let (root, _, base) = repository(temp.path());
+    let check = || xtask::check::run_with_base(&root, &base).map_err(|err| format!("{err:#}"));
+    let changelog = root.join(xtask::paths::CHANGELOG);
+
+    // The same version needs no entry, not even a changelog.
+    check().unwrap();
+
+    // A patch release without its entry fails, naming what it needs.
+    set_version(&root, "0.1.1");
+    let msg = check().unwrap_err();
+    assert!(
+        msg.starts_with(&format!(
+            "mrs-iam-sync went from 0.1.0 to 0.1.1 since {base}, but {} cannot be read (",
+            changelog.display()
+        )) && msg.ends_with("its entry `## [0.1.1] - YYYY-MM-DD` belongs there"),
+        "{msg}"
+    );
+    let released = "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-30\n\n- First.\n";
+    write_changelog(&root, released);
+    let msg = check().unwrap_err();
+    assert_eq!(
+        msg,
+        format!(
+            "mrs-iam-sync went from 0.1.0 to 0.1.1 since {base}, but {}: no section for 0.1.1: \
+             add `## [0.1.1] - YYYY-MM-DD` with its changes (keep-a-changelog: the \
+             `## [Unreleased]` items move under it)",
+            changelog.display()
+        )
+    );
+
+    // A heading alone, or one without its date, is not an entry.
+    let with = |section: &str| released.replace("## [0.1.0]", &format!("{section}\n\n## [0.1.0]"));
+    write_changelog(&root, &with("## [0.1.1] - 2026-12-07"));
+    assert!(
+        check()
+            .unwrap_err()
+            .contains("the section for 0.1.1 lists no change")
+    );
+    write_changelog(&root, &with("## [0.1.1]\n\n- Fixed a thing."));
+    assert!(
+        check()
+            .unwrap_err()
+            .contains("`## [0.1.1]` needs the release date")
+    );
+
+    // With its entry it passes.
+    write_changelog(
+        &root,
+        &with("## [0.1.1] - 2026-12-07\n\n### Fixed\n\n- A thing."),
+    );
+    check().unwrap();
+    let release = xtask::changelog::release_since(&root, &base)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            release.previous.as_str(),
+            release.version.as_str(),
+            release.entry.body.as_str()
+        ),
+        ("0.1.0", "0.1.1", "### Fixed\n\n- A thing.")
+    );
 }
 
 #[test]
@@ -138,32 +249,60 @@ fn the_workflow_runs_the_review_and_posts_one_sticky_comment() {
     let text = std::fs::read_to_string(&path).unwrap();
     let workflow: serde_json::Value = serde_yaml::from_str(&text).unwrap();
     let paths = &workflow["on"]["pull_request"]["paths"];
-    for watched in ["spec/**", "xtask/**"] {
+    for watched in ["spec/**", "xtask/**", "CHANGELOG.md"] {
         assert!(
             paths.as_array().unwrap().iter().any(|p| p == watched),
             "{watched}"
         );
     }
-    let steps = workflow["jobs"]["spec-review"]["steps"].as_array().unwrap();
-    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let steps = |job: &str| workflow["jobs"][job]["steps"].as_array().unwrap().clone();
+    let uses = |steps: &[serde_json::Value], action: &str| -> serde_json::Value {
+        steps
+            .iter()
+            .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(action)))
+            .unwrap_or_else(|| panic!("no {action} step"))
+            .clone()
+    };
+
+    // The review runs the pull request's code with a read-only token and
+    // hands the comment on.
+    let review = steps("review");
+    let runs: Vec<&str> = review.iter().filter_map(|s| s["run"].as_str()).collect();
     assert!(
         runs.iter().any(|r| r.contains("cargo xtask spec-review")
             && r.contains("--event \"$GITHUB_EVENT_PATH\"")
             && r.contains("--comment target/spec-review.md")),
         "{runs:?}"
     );
-    let sticky = steps
-        .iter()
-        .find(|s| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("marocchino/sticky-pull-request-comment@"))
-        })
-        .expect("a sticky comment step");
-    assert_eq!(sticky["with"]["path"], "target/spec-review.md");
-    // The job fails when the review does, after the comment is posted.
-    let last = steps.last().unwrap();
+    assert_eq!(
+        uses(&review, "actions/upload-artifact@")["with"]["path"],
+        "target/spec-review.md"
+    );
+    // The job fails when the review does, after the comment is handed on.
+    let last = review.last().unwrap();
     assert_eq!(last["if"], "${{ steps.review.outcome != 'success' }}");
     assert!(last["run"].as_str().unwrap().contains("exit 1"));
-    assert_eq!(workflow["permissions"]["pull-requests"], "write");
+
+    // Only the comment job, which runs none of it, may write.
+    assert_eq!(workflow["permissions"], serde_json::json!({}));
+    assert_eq!(
+        workflow["jobs"]["review"]["permissions"],
+        serde_json::json!({"contents": "read"})
+    );
+    let comment = &workflow["jobs"]["comment"];
+    assert_eq!(
+        comment["permissions"],
+        serde_json::json!({"pull-requests": "write"})
+    );
+    assert_eq!(comment["needs"], "review");
+    assert_eq!(comment["if"], "${{ !cancelled() }}");
+    let posting = steps("comment");
+    assert!(posting.iter().all(|s| s.get("run").is_none()));
+    assert_eq!(
+        uses(&posting, "actions/download-artifact@")["with"]["name"],
+        "spec-review"
+    );
+    let sticky = uses(&posting, "marocchino/sticky-pull-request-comment@");
+    assert_eq!(sticky["with"]["path"], "spec-review.md");
+    assert_eq!(sticky["with"]["header"], "spec-review");
 }

@@ -363,7 +363,7 @@ fn read(path: &Path, what: &str) -> Result<String> {
 }
 
 /// The client crate's manifest at `rev` and in the working tree.
-fn manifests_since(root: &Path, rev: &str) -> Result<(String, String)> {
+pub fn manifests_since(root: &Path, rev: &str) -> Result<(String, String)> {
     let base = load::git_show(root, rev, paths::CLIENT_MANIFEST).with_context(|| {
         format!(
             "the base manifest ({rev}:{}) cannot be read",
