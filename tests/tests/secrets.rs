@@ -126,10 +126,22 @@ async fn secrets_never_show() {
     shown.push(format!("{err} / {err:?}"));
 
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    assert!(
-        logs.contains("attempt answered"),
-        "tracing captured nothing:\n{logs}"
-    );
+    // The request log's every level was on: each attempt, its retry
+    // decision, the credentials' source and signed header names, the limiter.
+    for expected in [
+        "attempt answered",
+        "decision=retry in ",
+        "signed_headers=\"accept;content-type;host;user-agent;x-project-id;x-sdk-date\"",
+        "x-sdk-date;x-security-token",
+        "credentials=\"IAM token (X-Auth-Token)\"",
+        "rate limiter",
+    ] {
+        assert!(
+            logs.contains(expected),
+            "no {expected:?} in the logs:\n{logs}"
+        );
+    }
+    assert_no_signature(&logs);
     assert!(
         shown.iter().any(|text| text.contains("APIGW.0301")),
         "no authentication failure seen"
@@ -140,6 +152,24 @@ async fn secrets_never_show() {
             assert!(!text.contains(secret), "a secret shown: {text}");
         }
     }
+}
+
+/// No signature value: the Authorization header never reaches a log, and no
+/// 64-digit hex string (an HMAC-SHA256 or SM3 signature) does.
+fn assert_no_signature(logs: &str) {
+    assert!(
+        !logs.contains("Signature="),
+        "a signature in the logs:\n{logs}"
+    );
+    let longest_hex_run = logs
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        longest_hex_run < 64,
+        "a signature-like value in the logs:\n{logs}"
+    );
 }
 
 /// The same for every credential source of the chain: ID tokens, the pod's token, the
@@ -306,6 +336,7 @@ async fn credential_sources_never_show_secrets() {
         secrets.push(issued.security_token.clone());
     }
     assert!(secrets.len() > 6, "no temporary keys were handed out");
+    assert_no_signature(&logs);
     for secret in &secrets {
         assert!(
             !logs.contains(secret.as_str()),

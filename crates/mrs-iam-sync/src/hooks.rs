@@ -1,6 +1,12 @@
 //! How each generated call is sent. progenitor calls the runtime through
 //! [`ClientHooks`]: `pre` shapes each request like the official SDK's,
 //! `exec` signs, sends and retries each attempt ([`send_with_retries`]).
+//!
+//! The request log is emitted here as `tracing` events, never more than
+//! names and public values: `mrs_iam_sync::request` (DEBUG, one per
+//! attempt, with its retry decision), `mrs_iam_sync::credentials` and
+//! `mrs_iam_sync::throttle` (TRACE: the credential source and signed header
+//! names, the limiter's state). Installing a subscriber is the application's.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +24,7 @@ use crate::retry::{
     DeadlineExceeded, is_idempotent, is_retryable_status, may_retry_error, retry_after,
 };
 use crate::runtime::{Runtime, Settings};
-use crate::throttle::is_throttling;
+use crate::throttle::{Throttle, is_throttling};
 
 /// Who the client says it is, as the official SDKs do.
 static USER_AGENT_VALUE: HeaderValue =
@@ -98,7 +104,9 @@ pub(crate) async fn send_with_retries(
     let mut retry_permit = None;
     loop {
         // The client-wide pace (see `crate::throttle`); free until throttled.
+        let queued = Instant::now();
         let paced = throttle.ready_to_send(deadline).await;
+        log_limiter(throttle, attempt, queued);
         let remaining = deadline.saturating_duration_since(Instant::now());
         if !paced || remaining.is_zero() {
             return Err(error_carrying(DeadlineExceeded {
@@ -119,58 +127,44 @@ pub(crate) async fn send_with_retries(
         let attempt_limit = settings.timeouts.attempt.min(remaining);
         *outgoing.timeout_mut() = Some(attempt_limit);
 
+        let method = outgoing.method().clone();
         let sent_at = Instant::now();
         let result = http.execute(outgoing).await;
         if let Ok(response) = &result {
             throttle.record(sent_at, is_throttling(response.status().as_u16(), None));
         }
+        let latency = sent_at.elapsed();
 
-        let delay = match &result {
-            Ok(response) => {
-                let status = response.status();
-                // Fields are evaluated only when a subscriber listens.
-                tracing::debug!(
-                    attempt,
-                    status = status.as_u16(),
-                    request_id = response
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|id| id.to_str().ok())
-                        .unwrap_or(""),
-                    latency_ms = sent_at.elapsed().as_millis() as u64,
-                    "attempt answered"
-                );
-                if can_retry && idempotent && is_retryable_status(status) {
-                    Some(delay_for(settings, attempt, response))
-                } else {
-                    None
-                }
-            }
-            Err(err) => {
-                tracing::debug!(
-                    attempt,
-                    latency_ms = sent_at.elapsed().as_millis() as u64,
-                    error = %err,
-                    "attempt failed"
-                );
-                if can_retry && may_retry_error(err, idempotent) {
-                    Some(settings.retry.backoff(attempt + 1, fastrand::f64()))
-                } else {
-                    None
-                }
+        let retryable = match &result {
+            Ok(response) => is_retryable_status(response.status()),
+            Err(err) => may_retry_error(err, idempotent),
+        };
+        let decision = if !retryable {
+            Decision::Final
+        } else if result.is_ok() && !idempotent {
+            Decision::NotIdempotent
+        } else if !can_retry {
+            Decision::NoAttemptsLeft
+        } else {
+            let (delay, asked) = match &result {
+                Ok(response) => delay_for(settings, attempt, response),
+                Err(_) => (settings.retry.backoff(attempt + 1, fastrand::f64()), false),
+            };
+            // A retry within the deadline also needs the retry quota's tokens.
+            if Instant::now() + delay >= deadline {
+                Decision::PastDeadline
+            } else if !throttle
+                .retries
+                .withdraw(&mut retry_permit, result.as_ref().err())
+            {
+                Decision::QuotaSpent
+            } else {
+                Decision::Retry { delay, asked }
             }
         };
-        // A retry within the deadline also needs the retry quota's tokens.
-        let delay = delay.filter(|delay| {
-            next.is_some()
-                && Instant::now() + *delay < deadline
-                && throttle
-                    .retries
-                    .withdraw(&mut retry_permit, result.as_ref().err())
-        });
-        match (delay, next) {
-            (Some(delay), Some(next)) => {
-                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+        log_attempt(attempt, &method, &result, latency, decision);
+        match (decision, next) {
+            (Decision::Retry { delay, .. }, Some(next)) => {
                 drop(result);
                 tokio::time::sleep(delay).await;
                 pending = next;
@@ -197,16 +191,118 @@ pub(crate) async fn send_with_retries(
     }
 }
 
-/// The wait before the next attempt: `Retry-After` on 429 and 503, else
-/// jittered exponential backoff.
-fn delay_for(settings: &Settings, attempt: u32, response: &reqwest::Response) -> Duration {
+/// The request log's detail (target `mrs_iam_sync::throttle`, TRACE): the
+/// client-wide limiter as an attempt leaves it.
+fn log_limiter(throttle: &Throttle, attempt: u32, queued: Instant) {
+    if !tracing::enabled!(target: "mrs_iam_sync::throttle", tracing::Level::TRACE) {
+        return;
+    }
+    let report = throttle.report();
+    tracing::trace!(
+        target: "mrs_iam_sync::throttle",
+        attempt,
+        waited_ms = queued.elapsed().as_millis() as u64,
+        pacing_rate = report.rate,
+        throttled = report.throttled,
+        retry_tokens = report.retry_tokens,
+        retries_refused = report.retries_refused,
+        "rate limiter"
+    );
+}
+
+/// The wait before the next attempt: `Retry-After` on 429 and 503 (then
+/// `true`), else jittered exponential backoff.
+fn delay_for(settings: &Settings, attempt: u32, response: &reqwest::Response) -> (Duration, bool) {
     let status = response.status().as_u16();
     let asked = (status == 429 || status == 503)
         .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
         .flatten()
         .and_then(|value| value.to_str().ok())
         .and_then(|value| retry_after(value, settings.clock.now()));
-    asked.unwrap_or_else(|| settings.retry.backoff(attempt + 1, fastrand::f64()))
+    match asked {
+        Some(delay) => (delay, true),
+        None => (settings.retry.backoff(attempt + 1, fastrand::f64()), false),
+    }
+}
+
+/// What the attempt loop does after an attempt: the request log's last
+/// word on each attempt.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Decision {
+    /// The answer is the call's: a success, or an error that another
+    /// attempt would not change.
+    Final,
+    /// Sent again after `delay` (`asked`: the server's `Retry-After`).
+    Retry { delay: Duration, asked: bool },
+    /// Retryable, but the request is not idempotent and was delivered.
+    NotIdempotent,
+    /// Retryable, but that was the last attempt of the policy.
+    NoAttemptsLeft,
+    /// Retryable, but the pause would end past the call's deadline.
+    PastDeadline,
+    /// Retryable, but the client's retry quota is spent.
+    QuotaSpent,
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decision::Final => f.write_str("final"),
+            Decision::Retry { delay, asked } => {
+                write!(f, "retry in {} ms", delay.as_millis())?;
+                if *asked {
+                    f.write_str(" (Retry-After)")?;
+                }
+                Ok(())
+            }
+            Decision::NotIdempotent => f.write_str("final: not idempotent, not retried"),
+            Decision::NoAttemptsLeft => f.write_str("give up: no attempts left"),
+            Decision::PastDeadline => f.write_str("give up: the call's deadline would pass"),
+            Decision::QuotaSpent => f.write_str("give up: retry quota spent"),
+        }
+    }
+}
+
+/// The request log: one event per attempt (target `mrs_iam_sync::request`,
+/// DEBUG) with the method, URL, status or error, response size, latency,
+/// request id, attempt number and what comes next. Never a header value but
+/// the request id's: no credential reaches it.
+fn log_attempt(
+    attempt: u32,
+    method: &http::Method,
+    result: &reqwest::Result<reqwest::Response>,
+    latency: Duration,
+    decision: Decision,
+) {
+    let latency_ms = latency.as_millis() as u64;
+    match result {
+        Ok(response) => tracing::debug!(
+            target: "mrs_iam_sync::request",
+            %method,
+            url = %response.url(),
+            status = response.status().as_u16(),
+            bytes = response.content_length(),
+            latency_ms,
+            request_id = response
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|id| id.to_str().ok())
+                .unwrap_or(""),
+            attempt,
+            %decision,
+            "attempt answered"
+        ),
+        Err(err) => tracing::debug!(
+            target: "mrs_iam_sync::request",
+            %method,
+            url = err.url().map(|url| url.as_str()).unwrap_or(""),
+            latency_ms,
+            attempt,
+            error = %err,
+            %decision,
+            "attempt failed"
+        ),
+    }
 }
 
 /// Adds the credentials' headers (and signature) with the clock's time,
@@ -230,9 +326,53 @@ async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwe
             .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value.clone());
     }
     match sign_with(settings, credentials, request) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            log_authorized(settings, &provided, request);
+            Ok(())
+        }
         Err(err) => Err(error_carrying(err).await),
     }
+}
+
+/// The request log's detail (target `mrs_iam_sync::credentials`, TRACE):
+/// where the credentials came from and which headers the signature covers.
+/// Names only: never a key, a token or the signature.
+fn log_authorized(
+    settings: &Settings,
+    provided: &hwcloud_auth::Provided,
+    request: &reqwest::Request,
+) {
+    if !tracing::enabled!(target: "mrs_iam_sync::credentials", tracing::Level::TRACE) {
+        return;
+    }
+    let credentials = &provided.credentials;
+    let (kind, algorithm) = match credentials {
+        hwcloud_auth::Credentials::Token { .. } => ("IAM token (X-Auth-Token)", None),
+        hwcloud_auth::Credentials::Temporary { .. } => {
+            ("temporary AK/SK", Some(settings.signing_algorithm))
+        }
+        _ => ("permanent AK/SK", Some(settings.signing_algorithm)),
+    };
+    tracing::trace!(
+        target: "mrs_iam_sync::credentials",
+        url = %request.url(),
+        source = %provided.source,
+        credentials = kind,
+        algorithm = algorithm.map(tracing::field::display),
+        signed_headers = signed_header_names(request.headers()),
+        "request authorized"
+    );
+}
+
+/// The `SignedHeaders` part of the Authorization header (header names
+/// only), or empty when the request is not signed.
+fn signed_header_names(headers: &reqwest::header::HeaderMap) -> &str {
+    headers
+        .get(reqwest::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once("SignedHeaders="))
+        .and_then(|(_, rest)| rest.split(',').next())
+        .unwrap_or("")
 }
 
 fn sign_with(
