@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use mrs_iam_sync::rules;
+use mrs_iam_sync_rules as rules;
 use mrs_iam_sync_server::{
     Config, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_TOKEN, Fault, FaultKind, RetryAfter, Server,
 };
@@ -140,7 +140,7 @@ async fn every_operation_answers_as_the_spec_declares() {
     let too_long_project = "p".repeat(rules::PROJECT_ID.max_length.unwrap() + 1);
     for op in rules::OPERATIONS {
         let ok = path_of(op.path, DEMO_PROJECT_ID, DEMO_CLUSTER_ID);
-        let body = (op.body != mrs_iam_sync::constraint::BodyUse::None).then_some("{}");
+        let body = (op.body != rules::BodyUse::None).then_some("{}");
 
         // Success, then each refusal that does not depend on the body.
         let success = op.success_status;
@@ -216,7 +216,7 @@ async fn request_bodies_are_held_to_the_spec() {
     .await;
     for op in rules::OPERATIONS
         .iter()
-        .filter(|op| op.body != mrs_iam_sync::constraint::BodyUse::None)
+        .filter(|op| op.body != rules::BodyUse::None)
     {
         let path = path_of(op.path, DEMO_PROJECT_ID, DEMO_CLUSTER_ID);
         let list_rule = match op.id {

@@ -5,11 +5,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use mrs_iam_sync::rules;
 use mrs_iam_sync::types::{CancelSyncIamUserRequest, UpdateSyncIamUserRequest};
 use mrs_iam_sync::{
     Client, Clock, Credentials, Error, RetryPolicy, Timeouts, TransportKind, WaitOptions,
 };
+use mrs_iam_sync_rules as rules;
 use mrs_iam_sync_server::{
     Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Fault, FaultKind, RetryAfter,
     Server,

@@ -99,12 +99,12 @@ pub mod paths {
     /// The single generated source file of the client crate.
     pub const GENERATED: &str = "crates/mrs-iam-sync/src/generated.rs";
     /// The generated rules of the spec (bounds, patterns, rule texts,
-    /// operations), beside the generated client; used by the client and
-    /// the loopback server.
-    pub const RULES: &str = "crates/mrs-iam-sync/src/rules.rs";
+    /// operations), in the internal crate that the client and the loopback
+    /// server share.
+    pub const RULES: &str = "crates/mrs-iam-sync-rules/src/rules.rs";
     /// The generated path parameters: their rules and validating newtypes
-    /// (progenitor's client uses the newtypes).
-    pub const PARAMS: &str = "crates/mrs-iam-sync/src/params.rs";
+    /// (progenitor's client uses the newtypes, which the client re-exports).
+    pub const PARAMS: &str = "crates/mrs-iam-sync-rules/src/params.rs";
     /// The manifest of the generated client crate (its version is gated).
     pub const CLIENT_MANIFEST: &str = "crates/mrs-iam-sync/Cargo.toml";
     /// The changelog (keep-a-changelog form): a version change of the

@@ -1,17 +1,18 @@
 //! The spec's rules that the generated types do not enforce, or that the
-//! runtime needs in words, as two generated files beside the client:
-//! `crates/mrs-iam-sync/src/rules.rs` and, for the path parameters,
-//! `crates/mrs-iam-sync/src/params.rs`.
+//! runtime needs in words, as the two generated files of the internal crate
+//! `mrs-iam-sync-rules`, which the client and the loopback server share:
+//! `crates/mrs-iam-sync-rules/src/rules.rs` and, for the path parameters,
+//! `crates/mrs-iam-sync-rules/src/params.rs`.
 //!
 //! From the spec it takes each path parameter's pattern and length bounds
 //! (with a one-line rule text made from them) and the parameter's Rust type
 //! (a validating newtype, used by the generated client in place of
 //! typify's: `params.rs`), each request body's
 //! constraints (`maxItems`, `minItems`, and the length bounds and pattern of
-//! strings and of list items) as a generated `Checked` impl, and the table
-//! of operations (method, path, success status, whether a body is taken),
-//! with `check_request_body`, which the client's `pre` hook applies to every
-//! body the generated builders send.
+//! strings and of list items) as a table of field rules applied to the body
+//! as JSON, and the table of operations (method, path, success status,
+//! whether a body is taken, its rules), with `check_request_body`, which the
+//! client's `pre` hook applies to every body the generated builders send.
 //! A constraint this generator cannot turn into a check fails the
 //! generation: a rule in the spec is never silently left unchecked.
 //! Patterns are compiled here, to character ranges: the one form the spec
@@ -36,19 +37,18 @@ pub fn render_param_tokens(spec: &Spec) -> Result<TokenStream> {
     let param_items = params.iter().map(PathParamRule::tokens);
     let param_types = params.iter().map(PathParamRule::type_tokens);
     let param_refs = params.iter().map(|p| const_ident(&p.name));
-    let param_count = params.len();
     Ok(quote! {
         //! The path parameters: each one's rule, and its type, a newtype that
-        //! holds a value only when it keeps the rule. `crate::types`
-        //! re-exports the types beside those progenitor generates (which use
-        //! them by these names), `crate::rules` the rules.
+        //! holds a value only when it keeps the rule. The client's `types`
+        //! module re-exports the types beside those progenitor generates
+        //! (which use them by these names).
 
         use crate::constraint::{InvalidValue, PathParam, Pattern};
 
         #(#param_items)*
 
         /// Every path parameter of the spec, in the order they first appear.
-        pub const PATH_PARAMS: [&PathParam; #param_count] = [#(&#param_refs),*];
+        pub const PATH_PARAMS: &[&PathParam] = &[#(&#param_refs),*];
 
         /// The path parameters' types.
         pub mod types {
@@ -68,7 +68,6 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
 
     let op_variants: Vec<Ident> = operations.iter().map(|op| ident(&op.id)).collect();
     let op_entries = operations.iter().map(Operation::tokens);
-    let op_count = operations.len();
     let op_docs = operations
         .iter()
         .map(|op| format!("{} `{}`.", op.method, op.path));
@@ -81,7 +80,7 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
             && !seen_bodies.contains(&body.schema)
         {
             seen_bodies.push(body.schema.clone());
-            let (items, fields) = body_checks(doc, &body.schema)?;
+            let (items, fields) = body_rules(doc, &body.schema)?;
             body_items.push(items);
             for field in fields {
                 if !body_fields.contains(&field) {
@@ -90,21 +89,21 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
             }
         }
     }
-    let body_field_count = body_fields.len();
     // The generated client names each operation by progenitor's snake_case
     // of its `operationId` (`OperationInfo::operation_id`).
     let body_arms = operations.iter().filter_map(|op| {
         let body = op.body.as_ref()?;
         let client_name = op.id.to_snake_case();
-        let type_name = ident(&body.schema);
+        let rules = const_ident(&body.schema);
         Some(quote! {
-            #client_name => constraint::check_json::<types::#type_name>(body),
+            #client_name => #rules.check_json(body),
         })
     });
 
     Ok(quote! {
-        use crate::constraint::{self, BodyUse, Checked, ListRule, Pattern, StringRule, InvalidValue};
-        use crate::types;
+        use crate::constraint::{
+            self, BodyRules, BodyUse, FieldRule, InvalidValue, ListRule, Pattern, StringRule,
+        };
 
         pub use crate::params::{PATH_PARAMS, #(#param_refs),*};
 
@@ -129,6 +128,8 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
             pub success_status: u16,
             /// Whether it takes a request body.
             pub body: BodyUse,
+            /// The rules of its request body, if it takes one.
+            pub body_rules: Option<&'static BodyRules>,
         }
 
         impl Operation {
@@ -139,13 +140,13 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
             }
         }
 
-        /// Every operation of the spec, in document order.
-        pub const OPERATIONS: [Operation; #op_count] = [#(#op_entries),*];
-
         #(#body_items)*
 
+        /// Every operation of the spec, in document order.
+        pub const OPERATIONS: &[Operation] = &[#(#op_entries),*];
+
         /// Every field of a request body that has a rule, by its name in the spec.
-        pub const BODY_FIELDS: [&str; #body_field_count] = [#(#body_fields),*];
+        pub const BODY_FIELDS: &[&str] = &[#(#body_fields),*];
 
         /// Checks the JSON body the generated client is about to send for the
         /// operation it calls `operation` (`OperationInfo::operation_id`)
@@ -199,6 +200,13 @@ impl Operation {
                 required: false, ..
             }) => quote!(BodyUse::Optional),
         };
+        let body_rules = match &self.body {
+            None => quote!(None),
+            Some(Body { schema, .. }) => {
+                let rules = const_ident(schema);
+                quote!(Some(&#rules))
+            }
+        };
         quote! {
             Operation {
                 id: OperationId::#variant,
@@ -207,6 +215,7 @@ impl Operation {
                 path: #path,
                 success_status: #success,
                 body: #body,
+                body_rules: #body_rules,
             }
         }
     }
@@ -623,9 +632,10 @@ impl CharClass {
     }
 }
 
-/// The `Checked` impl and the rule constants of one request body schema,
-/// and the names of the fields it checks.
-fn body_checks(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String>)> {
+/// The rule constants of one request body schema (one per constrained
+/// property, and the schema's [`BodyRules`] table listing them), and the
+/// names of the fields it checks.
+fn body_rules(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String>)> {
     let at = format!("components.schemas.{schema_name}");
     let schema = doc
         .pointer(&format!("/components/schemas/{schema_name}"))
@@ -649,7 +659,6 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<Strin
     for (name, property) in properties.into_iter().flatten() {
         let property = resolve(doc, property).value;
         let at = format!("{at}.properties.{name}");
-        let field = field_ident(name, &at)?;
         let konst = const_ident(&format!("{schema_name}_{name}"));
         match property.get("type").and_then(Value::as_str) {
             Some("array") => {
@@ -692,7 +701,8 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<Strin
                         text: #text,
                     };
                 });
-                checks.push(quote!(#konst.check(&self.#field)?;));
+                let required = required.contains(&name.as_str());
+                checks.push(quote!(FieldRule::List { required: #required, rule: &#konst }));
                 fields.push(name.clone());
             }
             Some("string") => {
@@ -706,15 +716,10 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<Strin
                     pub const #konst: StringRule = #rule_tokens;
                 });
                 fields.push(name.clone());
-                if required.contains(&name.as_str()) {
-                    checks.push(quote!(#konst.check(#name, &self.#field)?;));
-                } else {
-                    checks.push(quote! {
-                        if let Some(value) = &self.#field {
-                            #konst.check(#name, value)?;
-                        }
-                    });
-                }
+                let required = required.contains(&name.as_str());
+                checks.push(quote! {
+                    FieldRule::Text { field: #name, required: #required, rule: &#konst }
+                });
             }
             Some("boolean") => refuse_unchecked(property, &at, &[])?,
             _ => bail!(
@@ -723,18 +728,16 @@ fn body_checks(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<Strin
             ),
         }
     }
-    let type_name = ident(schema_name);
-    let doc_line = format!("Checks the spec's constraints of `{schema_name}`.");
+    let konst = const_ident(schema_name);
+    let doc_line = format!("The rules of a `{schema_name}` body, one per constrained property.");
     let tokens = quote! {
         #(#items)*
 
-        impl Checked for types::#type_name {
-            #[doc = #doc_line]
-            fn check(&self) -> Result<(), InvalidValue> {
-                #(#checks)*
-                Ok(())
-            }
-        }
+        #[doc = #doc_line]
+        pub const #konst: BodyRules = BodyRules {
+            schema: #schema_name,
+            fields: &[#(#checks),*],
+        };
     };
     Ok((tokens, fields))
 }
@@ -888,18 +891,6 @@ fn ident(name: &str) -> Ident {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
     Ident::new(&cleaned, Span::call_site())
-}
-
-/// A property name as the field typify generates for it.
-fn field_ident(name: &str, at: &str) -> Result<Ident> {
-    let plain = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && name.starts_with(|c: char| c.is_ascii_lowercase());
-    if !plain {
-        bail!("at `{at}`: the rules generator expects snake_case property names");
-    }
-    Ok(Ident::new(name, Span::call_site()))
 }
 
 #[cfg(test)]

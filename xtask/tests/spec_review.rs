@@ -19,7 +19,9 @@ fn write_spec(root: &Path, text: &str) {
     std::fs::write(root.join(xtask::paths::SPEC), text).unwrap();
     let spec = xtask::spec::parse(text, "spec").unwrap();
     for (path, code) in xtask::generate::render_all(&spec).unwrap() {
-        std::fs::write(root.join(path), code).unwrap();
+        let target = root.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, code).unwrap();
     }
 }
 
@@ -52,9 +54,7 @@ fn event(dir: &Path, base: &str, head: &str) -> PathBuf {
 /// repository, the spec and the commit.
 fn repository(dir: &Path) -> (PathBuf, String, String) {
     let root = dir.join("repo");
-    for folder in ["spec", "crates/mrs-iam-sync/src"] {
-        std::fs::create_dir_all(root.join(folder)).unwrap();
-    }
+    std::fs::create_dir_all(root.join("spec")).unwrap();
     let spec = std::fs::read_to_string(workspace().join(xtask::paths::SPEC)).unwrap();
     write_spec(&root, &spec);
     set_version(&root, "0.1.0");

@@ -17,7 +17,12 @@ const STALE: &str = "// stale: not generated from the spec\n";
 /// the xtask package folder, the spec, and a stale generated file.
 fn checkout(dir: &Path) {
     let root = xtask::workspace_root().unwrap();
-    for folder in ["xtask", "spec", "crates/mrs-iam-sync/src"] {
+    for folder in [
+        "xtask",
+        "spec",
+        "crates/mrs-iam-sync/src",
+        "crates/mrs-iam-sync-rules/src",
+    ] {
         std::fs::create_dir_all(dir.join(folder)).unwrap();
     }
     std::fs::write(

@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn errors_map_to_codes() {
-        let invalid = Error::from(mrs_iam_sync::ids::cluster_id("a/b").unwrap_err());
+        let invalid = Error::from("a/b".parse::<mrs_iam_sync::types::ClusterId>().unwrap_err());
         assert_eq!(for_error(&invalid), USAGE);
         let timed_out = Error::WaitTimedOut {
             waited: std::time::Duration::from_secs(1),

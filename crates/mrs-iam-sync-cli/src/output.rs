@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn client_side_errors_keep_their_description() {
-        let err = Error::from(mrs_iam_sync::ids::cluster_id("a/b").unwrap_err());
+        let err = Error::from("a/b".parse::<mrs_iam_sync::types::ClusterId>().unwrap_err());
         assert!(error_line(&err).starts_with("invalid cluster_id: "));
         let json = ErrorJson::from(&err);
         assert_eq!(

@@ -49,7 +49,7 @@
 //!    `Content-Length` is refused without reading) → 413 `APIGW.0201`.
 //! 3. The request is recorded ([`Server::requests`]), whatever happens next.
 //! 4. Routing, by the operation table generated from the spec
-//!    (`mrs_iam_sync::rules::OPERATIONS`): an unknown path → 404
+//!    (`mrs_iam_sync_rules::OPERATIONS`): an unknown path → 404
 //!    `APIGW.0101`; a known path with another method → 405 `APIGW.0101`
 //!    with `Allow`.
 //! 5. Authentication → 401 `APIGW.0301`.

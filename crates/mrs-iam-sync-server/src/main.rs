@@ -83,7 +83,7 @@ fn parse_rate(value: &str) -> Result<f64, String> {
 
 /// An IAM name must follow the spec's rule for names in requests.
 fn parse_iam_name(name: &str) -> Result<String, String> {
-    mrs_iam_sync::rules::UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES
+    mrs_iam_sync_rules::UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES
         .item
         .check("IAM name", name)
         .map_err(|violation| violation.to_string())?;

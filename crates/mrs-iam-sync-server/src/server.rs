@@ -13,9 +13,8 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use mrs_iam_sync::constraint::{BodyUse, Checked, InvalidValue};
-use mrs_iam_sync::rules::{self, Operation, OperationId};
 use mrs_iam_sync::types;
+use mrs_iam_sync_rules::{self as rules, BodyUse, InvalidValue, Operation, OperationId, PathParam};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
@@ -569,23 +568,20 @@ fn decode_segment(raw: &str) -> Option<String> {
 }
 
 /// A path parameter, decoded and checked against its generated rule.
-fn path_param<T>(
-    routed: &Routed<'_>,
-    rule: &mrs_iam_sync::constraint::PathParam,
-) -> Result<T, InvalidValue>
+fn path_param<T>(routed: &Routed<'_>, rule: &PathParam) -> Result<T, InvalidValue>
 where
     T: std::str::FromStr<Err = InvalidValue>,
 {
     let raw = routed.param(rule.name);
     let Some(value) = decode_segment(raw) else {
-        return Err(InvalidValue {
-            field: rule.name,
-            rule: format!(
+        return Err(InvalidValue::new(
+            rule.name,
+            format!(
                 "'{}' is not percent-encoded UTF-8; it {}",
                 shown(raw),
                 rule.text
             ),
-        });
+        ));
     };
     value.parse()
 }
@@ -853,7 +849,7 @@ impl BodyRefusal {
 /// the spec; or why it is refused: not sent as JSON, not a JSON object,
 /// `null` or a wrong type for a field, a broken rule. An absent or empty
 /// body means `{}` where the spec makes the body optional.
-fn request_body<T: DeserializeOwned + Checked>(routed: &Routed<'_>) -> Result<T, BodyRefusal> {
+fn request_body<T: DeserializeOwned>(routed: &Routed<'_>) -> Result<T, BodyRefusal> {
     let body: &[u8] = &routed.body;
     let object = if body.iter().all(u8::is_ascii_whitespace) {
         if routed.op.body == BodyUse::Required {
@@ -888,11 +884,13 @@ fn request_body<T: DeserializeOwned + Checked>(routed: &Routed<'_>) -> Result<T,
             }
         }
     };
-    let request: T = serde_path_to_error::deserialize(object)
+    let request: T = serde_path_to_error::deserialize(&object)
         .map_err(|e| BodyRefusal::Invalid(format!("{} {}", e.path(), e.inner())))?;
-    request
-        .check()
-        .map_err(|broken| BodyRefusal::Invalid(rule_broken(&broken)))?;
+    if let Some(body_rules) = routed.op.body_rules {
+        body_rules
+            .check_value(&object)
+            .map_err(|broken| BodyRefusal::Invalid(rule_broken(&broken)))?;
+    }
     Ok(request)
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use mrs_iam_sync::rules;
+use mrs_iam_sync_rules as rules;
 use mrs_iam_sync_server::auth::{self, Principal};
 use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_SK, IamUser};
 use serde_json::json;

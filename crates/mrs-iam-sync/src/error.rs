@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::OperationError;
 use crate::body::{BodyTooLarge, excerpt};
-use crate::ids::InvalidValue;
+use mrs_iam_sync_rules::InvalidValue;
 
 /// Everything that can go wrong with a call.
 #[derive(Debug)]
@@ -268,8 +268,9 @@ fn invalid_request(message: &str) -> Error {
         .strip_prefix("invalid ")
         .and_then(|rest| rest.split_once(": "))
         .and_then(|(field, rule)| {
-            let field = crate::rules::BODY_FIELDS
-                .into_iter()
+            let field = mrs_iam_sync_rules::BODY_FIELDS
+                .iter()
+                .copied()
                 .chain(["body"])
                 .find(|known| *known == field)?;
             Some(InvalidValue::new(field, rule))
@@ -281,7 +282,7 @@ fn invalid_request(message: &str) -> Error {
         .split_once(" for ")
         .and_then(|(_, rest)| rest.strip_suffix(" failed"))
         .or_else(|| message.strip_suffix(" was not initialized"));
-    let param = crate::rules::PATH_PARAMS
+    let param = mrs_iam_sync_rules::PATH_PARAMS
         .iter()
         .find(|param| Some(param.name) == field);
     match (param, field) {

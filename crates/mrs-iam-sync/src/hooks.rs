@@ -49,7 +49,7 @@ impl ClientHooks<Runtime> for Client {
         // rules of a body (`maxItems`, non-empty names) are checked here, so
         // that a builder call never sends a body the spec refuses.
         if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-            crate::rules::check_request_body(info.operation_id, body)
+            mrs_iam_sync_rules::check_request_body(info.operation_id, body)
                 .map_err(|broken| progenitor_client::Error::InvalidRequest(broken.to_string()))?;
         }
         let has_body = request.body().is_some();

@@ -1,30 +1,40 @@
 //! Checking ids and request bodies before anything is sent. Every rule comes
-//! from the spec through the generated [`crate::rules`]; a broken one is an
-//! [`InvalidValue`] that names the field and the rule.
+//! from the spec through the generated rules of the internal crate
+//! `mrs-iam-sync-rules`; a broken one is an [`InvalidValue`] that names the
+//! field and the rule.
 
-use crate::constraint::Checked;
-pub use crate::constraint::InvalidValue;
+use mrs_iam_sync_rules::{BodyRules, InvalidValue};
+use serde::Serialize;
+
 use crate::types;
 
 /// Parses a project id, or says which rule it breaks.
-pub fn project_id(value: &str) -> Result<types::ProjectId, InvalidValue> {
+pub(crate) fn project_id(value: &str) -> Result<types::ProjectId, InvalidValue> {
     value.parse()
 }
 
 /// Parses a cluster id, or says which rule it breaks.
-pub fn cluster_id(value: &str) -> Result<types::ClusterId, InvalidValue> {
+pub(crate) fn cluster_id(value: &str) -> Result<types::ClusterId, InvalidValue> {
     value.parse()
 }
 
-/// Checks every spec constraint of a request body (list sizes, names).
-pub fn check_body(request: &impl Checked) -> Result<(), InvalidValue> {
-    request.check()
+/// Checks every spec constraint of a request body (list sizes, names)
+/// before the call resolves its project or sends anything; the `pre` hook
+/// applies the same rules to the bytes the generated builders send.
+pub(crate) fn check_body(rules: &BodyRules, request: &impl Serialize) -> Result<(), InvalidValue> {
+    match serde_json::to_value(request) {
+        Ok(body) => rules.check_value(&body),
+        Err(e) => Err(InvalidValue::new(
+            "body",
+            format!("cannot be written as JSON: {e}"),
+        )),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules;
+    use mrs_iam_sync_rules as rules;
 
     #[test]
     fn valid_ids_parse() {
@@ -76,13 +86,14 @@ mod tests {
             group_names: vec!["g".into(); most + 1],
             ..Default::default()
         };
-        let err = check_body(&request).unwrap_err().to_string();
+        let body_rules = &rules::CANCEL_SYNC_IAM_USER_REQUEST;
+        let err = check_body(body_rules, &request).unwrap_err().to_string();
         assert!(
             err.contains("group_names") && err.contains(&format!("at most {most}")),
             "{err}"
         );
         request.group_names.truncate(most);
-        assert!(check_body(&request).is_ok());
+        assert!(check_body(body_rules, &request).is_ok());
     }
 
     #[test]
@@ -91,7 +102,9 @@ mod tests {
             user_names: vec!["alice".into(), String::new()],
             ..Default::default()
         };
-        let err = check_body(&request).unwrap_err().to_string();
+        let err = check_body(&rules::UPDATE_SYNC_IAM_USER_REQUEST, &request)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid user_names: item 1"), "{err}");
     }
 }

@@ -72,7 +72,6 @@
 
 mod body;
 mod client_builder;
-pub mod constraint;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -80,14 +79,10 @@ pub mod fuzzing;
 #[rustfmt::skip]
 mod generated;
 mod hooks;
-pub mod ids;
+mod ids;
 mod operations;
-#[rustfmt::skip]
-mod params;
 mod project;
 pub mod retry;
-#[rustfmt::skip]
-pub mod rules;
 mod runtime;
 pub mod throttle;
 #[cfg(feature = "rustls")]
@@ -103,6 +98,7 @@ pub use hwcloud_auth::{
     EndpointError, Environment, FixedClock, ProvideCredentials, Provided, SigningAlgorithm,
     SystemClock, UnknownSigningAlgorithm,
 };
+pub use mrs_iam_sync_rules::InvalidValue;
 pub use retry::{RetryPolicy, Timeouts};
 pub use runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime};
 pub use throttle::{RateLimit, RetryQuota, ThrottleReport};
@@ -112,10 +108,11 @@ pub use waiter::{WaitOptions, WaitProgress};
 
 /// Types used as operation parameters and responses, all generated from the
 /// spec: the bodies by progenitor, the path parameters' validating newtypes
-/// (`ProjectId`, `ClusterId`) with the rules.
+/// (`ProjectId`, `ClusterId`, whose `FromStr` fails with [`InvalidValue`])
+/// with the spec's rules.
 pub mod types {
     pub use crate::generated::types::*;
-    pub use crate::params::types::*;
+    pub use mrs_iam_sync_rules::types::*;
 }
 
 /// The error of a generated operation: progenitor's error over the spec's

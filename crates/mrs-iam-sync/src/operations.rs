@@ -6,6 +6,7 @@
 //! builders (`client.list_cluster_sync_task_status()...send()`) stay
 //! available for full control over every parameter.
 
+use mrs_iam_sync_rules as rules;
 use progenitor_client::ClientInfo;
 
 use crate::error::Error;
@@ -68,7 +69,7 @@ impl Client {
         request: &types::UpdateSyncIamUserRequest,
     ) -> Result<types::SyncTaskAccepted, Error> {
         let cluster_id = ids::cluster_id(cluster_id)?;
-        ids::check_body(request)?;
+        ids::check_body(&rules::UPDATE_SYNC_IAM_USER_REQUEST, request)?;
         let answer = self
             .update_sync_iam_user()
             .project_id(self.resolve_project_id().await?)
@@ -80,15 +81,15 @@ impl Client {
     }
 
     /// CancelSyncIamUser: removes synchronized users and groups (as many per
-    /// call as [`crate::rules::CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES`]
-    /// allows).
+    /// call as the spec's `maxItems` allows: more are refused before
+    /// sending).
     pub async fn cancel_sync(
         &self,
         cluster_id: &str,
         request: &types::CancelSyncIamUserRequest,
     ) -> Result<types::SyncTaskAccepted, Error> {
         let cluster_id = ids::cluster_id(cluster_id)?;
-        ids::check_body(request)?;
+        ids::check_body(&rules::CANCEL_SYNC_IAM_USER_REQUEST, request)?;
         let answer = self
             .cancel_sync_iam_user()
             .project_id(self.resolve_project_id().await?)

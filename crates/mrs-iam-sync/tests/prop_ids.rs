@@ -1,13 +1,20 @@
-//! Property tests of the id checks: `ids::project_id` and `ids::cluster_id`
-//! accept exactly the strings the spec's patterns describe, and an accepted
-//! id can never take a request outside its operation's path.
+//! Property tests of the id checks: `ProjectId` and `ClusterId` accept
+//! exactly the strings the spec's patterns describe, and an accepted id can
+//! never take a request outside its operation's path.
 
-use mrs_iam_sync::constraint::PathParam;
-use mrs_iam_sync::ids::{cluster_id, project_id};
-use mrs_iam_sync::rules::{CLUSTER_ID, PROJECT_ID};
+use mrs_iam_sync::InvalidValue;
 use mrs_iam_sync::types::{ClusterId, ProjectId};
+use mrs_iam_sync_rules::{CLUSTER_ID, PROJECT_ID, PathParam};
 use proptest::prelude::*;
 use proptest::sample::select;
+
+fn project_id(value: &str) -> Result<ProjectId, InvalidValue> {
+    value.parse()
+}
+
+fn cluster_id(value: &str) -> Result<ClusterId, InvalidValue> {
+    value.parse()
+}
 
 /// Whether the length of `value` is within the generated bounds of `rule`.
 fn length_ok(rule: &PathParam, value: &str) -> bool {

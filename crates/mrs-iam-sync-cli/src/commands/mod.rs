@@ -109,7 +109,8 @@ fn throttling_note(refused: u64, rate: Option<f64>) -> String {
 fn one_cluster(global: &GlobalArgs) -> Result<&str, Failure> {
     match global.cluster_ids.as_slice() {
         [id] => {
-            mrs_iam_sync::ids::cluster_id(id).map_err(mrs_iam_sync::Error::from)?;
+            id.parse::<mrs_iam_sync::types::ClusterId>()
+                .map_err(mrs_iam_sync::Error::from)?;
             Ok(id)
         }
         [] => Err(Failure::Usage("--cluster-id is required".into())),

@@ -1,15 +1,19 @@
 //! The shapes of the spec's rules, and how to apply them. The rules
 //! themselves (every bound, pattern and rule text) are generated from the
-//! spec into [`crate::rules`] by `cargo xtask generate`; nothing here states
-//! a number of its own.
+//! spec by `cargo xtask generate` (`rules.rs`, `params.rs`); nothing here
+//! states a number of its own.
 
 use std::fmt;
 use std::ops::RangeInclusive;
 
+use serde_json::Value;
+
 /// A value that breaks a rule of the spec: which field, which rule (with
-/// the offending value where it is not secret, shortened). It converts into
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) with `?`.
+/// the offending value where it is not secret, shortened). The client
+/// re-exports it (the error of `ProjectId`'s and `ClusterId`'s `FromStr`)
+/// and turns it into its `Error::InvalidInput`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InvalidValue {
     /// The field, as the spec names it (`cluster_id`, `user_names`).
     pub field: &'static str,
@@ -35,26 +39,6 @@ impl fmt::Display for InvalidValue {
 }
 
 impl std::error::Error for InvalidValue {}
-
-/// Decodes a JSON request body into its generated type and checks it: the
-/// generated builders' bodies are checked this way just before sending.
-pub fn check_json<T: serde::de::DeserializeOwned + Checked>(
-    body: &[u8],
-) -> Result<(), InvalidValue> {
-    match serde_json::from_slice::<T>(body) {
-        Ok(request) => request.check(),
-        Err(e) => Err(InvalidValue::new(
-            "body",
-            format!("is not the operation's request body: {e}"),
-        )),
-    }
-}
-
-/// A request body type whose spec constraints can be checked.
-pub trait Checked {
-    /// The first broken rule, if any.
-    fn check(&self) -> Result<(), InvalidValue>;
-}
 
 /// A pattern of the spec, compiled by the rules generator: the spec's
 /// patterns all have the form `^[class]{min,max}$`, so a value matches when
@@ -192,7 +176,7 @@ pub struct ListRule {
 
 impl ListRule {
     /// Checks a list value of this field.
-    pub fn check(&self, items: &[String]) -> Result<(), InvalidValue> {
+    pub fn check<S: AsRef<str>>(&self, items: &[S]) -> Result<(), InvalidValue> {
         let count = items.len();
         let violation = |rule: String| InvalidValue {
             field: self.field,
@@ -212,6 +196,7 @@ impl ListRule {
             )));
         }
         for (index, item) in items.iter().enumerate() {
+            let item = item.as_ref();
             if let Some(problem) = self.item.problem(item) {
                 return Err(violation(format!(
                     "item {index} {} {problem}; each item must be {}",
@@ -221,6 +206,103 @@ impl ListRule {
             }
         }
         Ok(())
+    }
+}
+
+/// The rule of one property of a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRule {
+    /// A list of strings.
+    List {
+        /// Whether the body must carry it.
+        required: bool,
+        /// Its rule (which names the field).
+        rule: &'static ListRule,
+    },
+    /// A string.
+    Text {
+        /// The field, as the spec names it.
+        field: &'static str,
+        /// Whether the body must carry it.
+        required: bool,
+        /// Its rule.
+        rule: &'static StringRule,
+    },
+}
+
+impl FieldRule {
+    /// The field, as the spec names it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            FieldRule::List { rule, .. } => rule.field,
+            FieldRule::Text { field, .. } => field,
+        }
+    }
+
+    fn check(&self, value: Option<&Value>) -> Result<(), InvalidValue> {
+        let field = self.field();
+        let required = match self {
+            FieldRule::List { required, .. } | FieldRule::Text { required, .. } => *required,
+        };
+        match (self, value) {
+            (_, None) if required => Err(InvalidValue::new(field, "is required")),
+            // An absent optional list decodes as an empty one.
+            (FieldRule::List { rule, .. }, None) => rule.check::<&str>(&[]),
+            (FieldRule::Text { .. }, None) => Ok(()),
+            (FieldRule::List { rule, .. }, Some(value)) => {
+                let items: Option<Vec<&str>> = value
+                    .as_array()
+                    .and_then(|items| items.iter().map(Value::as_str).collect());
+                match items {
+                    Some(items) => rule.check(&items),
+                    None => Err(InvalidValue::new(field, "is not a list of strings")),
+                }
+            }
+            (FieldRule::Text { rule, .. }, Some(value)) => match value.as_str() {
+                Some(text) => rule.check(field, text),
+                None => Err(InvalidValue::new(field, "is not a string")),
+            },
+        }
+    }
+}
+
+/// The rules of a request body schema: one per property that has any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyRules {
+    /// The component schema, as the spec names it.
+    pub schema: &'static str,
+    /// The properties' rules, in the spec's order.
+    pub fields: &'static [FieldRule],
+}
+
+impl BodyRules {
+    /// Checks a JSON request body: the first broken rule, naming its field
+    /// (`body` when the text is not a JSON object). An empty body means
+    /// `{}`, as the spec says of an optional body.
+    pub fn check_json(&self, body: &[u8]) -> Result<(), InvalidValue> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return self.check_value(&Value::Object(Default::default()));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(value) => self.check_value(&value),
+            Err(e) => Err(InvalidValue::new(
+                "body",
+                format!("is not the operation's request body: {e}"),
+            )),
+        }
+    }
+
+    /// Checks a request body already read as JSON.
+    pub fn check_value(&self, body: &Value) -> Result<(), InvalidValue> {
+        let Some(object) = body.as_object() else {
+            return Err(InvalidValue::new(
+                "body",
+                format!("is not a JSON object (the schema {})", self.schema),
+            ));
+        };
+        self.fields
+            .iter()
+            .try_for_each(|rule| rule.check(object.get(rule.field())))
     }
 }
 
@@ -296,30 +378,94 @@ mod tests {
         assert_eq!(matched("/v2/p/clusters/c/iam-sync-user/x"), None);
     }
 
+    const NAMES: ListRule = ListRule {
+        field: "user_names",
+        min_items: 0,
+        max_items: Some(2),
+        item: StringRule {
+            min_length: 1,
+            max_length: None,
+            pattern: None,
+            text: "a non-empty string",
+        },
+        text: "at most 2 items, each a non-empty string",
+    };
+    const LABEL: StringRule = StringRule {
+        min_length: 1,
+        max_length: Some(3),
+        pattern: None,
+        text: "1 to 3 characters",
+    };
+    const BODY: BodyRules = BodyRules {
+        schema: "Request",
+        fields: &[
+            FieldRule::List {
+                required: false,
+                rule: &NAMES,
+            },
+            FieldRule::Text {
+                field: "label",
+                required: true,
+                rule: &LABEL,
+            },
+        ],
+    };
+
     #[test]
     fn list_rules_name_the_count_and_the_item() {
-        let rule = ListRule {
-            field: "user_names",
-            min_items: 0,
-            max_items: Some(2),
-            item: StringRule {
-                min_length: 1,
-                max_length: None,
-                pattern: None,
-                text: "a non-empty string",
-            },
-            text: "at most 2 items, each a non-empty string",
-        };
-        assert!(rule.check(&["a".into(), "b".into()]).is_ok());
+        let rule = NAMES;
+        assert!(rule.check(&["a", "b"]).is_ok());
         let err = rule.check(&vec!["a".to_owned(); 3]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid user_names: has 3 items; at most 2 are allowed"
         );
-        let err = rule.check(&["a".into(), String::new()]).unwrap_err();
+        let err = rule.check(&["a", ""]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid user_names: item 1 \"\" is empty; each item must be a non-empty string"
+        );
+    }
+
+    #[test]
+    fn bodies_are_checked_as_json_field_by_field() {
+        let check = |body: &str| BODY.check_json(body.as_bytes()).map_err(|e| e.to_string());
+        assert_eq!(check(r#"{"label": "abc"}"#), Ok(()));
+        assert_eq!(
+            check(r#"{"label": "abc", "user_names": ["a", "b"], "other": 1}"#),
+            Ok(())
+        );
+        for (body, expected) in [
+            (r#"{}"#, "invalid label: is required"),
+            ("", "invalid label: is required"),
+            (
+                r#"{"label": "abcd"}"#,
+                "invalid label: \"abcd\" is longer than 3 characters; it must be 1 to 3 characters",
+            ),
+            (r#"{"label": 7}"#, "invalid label: is not a string"),
+            (
+                r#"{"label": "a", "user_names": "alice"}"#,
+                "invalid user_names: is not a list of strings",
+            ),
+            (
+                r#"{"label": "a", "user_names": ["a", 1]}"#,
+                "invalid user_names: is not a list of strings",
+            ),
+            (
+                r#"{"label": "a", "user_names": ["a", "b", "c"]}"#,
+                "invalid user_names: has 3 items; at most 2 are allowed",
+            ),
+            (
+                "[]",
+                "invalid body: is not a JSON object (the schema Request)",
+            ),
+        ] {
+            assert_eq!(check(body), Err(expected.to_owned()), "{body}");
+        }
+        let err = check("{").unwrap_err();
+        assert!(
+            err.starts_with("invalid body: is not the operation's request body: "),
+            "{err}"
         );
     }
 

@@ -4,9 +4,8 @@
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
 
 use crate::constraint::{
-    self, BodyUse, Checked, ListRule, Pattern, StringRule, InvalidValue,
+    self, BodyRules, BodyUse, FieldRule, InvalidValue, ListRule, Pattern, StringRule,
 };
-use crate::types;
 pub use crate::params::{PATH_PARAMS, PROJECT_ID, CLUSTER_ID};
 /// The operations of the spec, by `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,6 +36,8 @@ pub struct Operation {
     pub success_status: u16,
     /// Whether it takes a request body.
     pub body: BodyUse,
+    /// The rules of its request body, if it takes one.
+    pub body_rules: Option<&'static BodyRules>,
 }
 impl Operation {
     /// The raw (still percent-encoded) value of each path parameter
@@ -45,49 +46,6 @@ impl Operation {
         constraint::match_path(self.path, path)
     }
 }
-/// Every operation of the spec, in document order.
-pub const OPERATIONS: [Operation; 5usize] = [
-    Operation {
-        id: OperationId::ListClusterSyncTaskStatus,
-        name: "ListClusterSyncTaskStatus",
-        method: "GET",
-        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync",
-        success_status: 200u16,
-        body: BodyUse::None,
-    },
-    Operation {
-        id: OperationId::ShowSyncIamUser,
-        name: "ShowSyncIamUser",
-        method: "GET",
-        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user",
-        success_status: 200u16,
-        body: BodyUse::None,
-    },
-    Operation {
-        id: OperationId::UpdateSyncIamUser,
-        name: "UpdateSyncIamUser",
-        method: "POST",
-        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user",
-        success_status: 202u16,
-        body: BodyUse::Optional,
-    },
-    Operation {
-        id: OperationId::CancelSyncIamUser,
-        name: "CancelSyncIamUser",
-        method: "DELETE",
-        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user",
-        success_status: 202u16,
-        body: BodyUse::Optional,
-    },
-    Operation {
-        id: OperationId::ListClusterSyncStatus,
-        name: "ListClusterSyncStatus",
-        method: "GET",
-        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync/is-synchronous",
-        success_status: 200u16,
-        body: BodyUse::None,
-    },
-];
 ///`UpdateSyncIamUserRequest.group_names`: each a non-empty string.
 pub const UPDATE_SYNC_IAM_USER_REQUEST_GROUP_NAMES: ListRule = ListRule {
     field: "group_names",
@@ -114,14 +72,20 @@ pub const UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES: ListRule = ListRule {
     },
     text: "each a non-empty string",
 };
-impl Checked for types::UpdateSyncIamUserRequest {
-    ///Checks the spec's constraints of `UpdateSyncIamUserRequest`.
-    fn check(&self) -> Result<(), InvalidValue> {
-        UPDATE_SYNC_IAM_USER_REQUEST_GROUP_NAMES.check(&self.group_names)?;
-        UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES.check(&self.user_names)?;
-        Ok(())
-    }
-}
+///The rules of a `UpdateSyncIamUserRequest` body, one per constrained property.
+pub const UPDATE_SYNC_IAM_USER_REQUEST: BodyRules = BodyRules {
+    schema: "UpdateSyncIamUserRequest",
+    fields: &[
+        FieldRule::List {
+            required: false,
+            rule: &UPDATE_SYNC_IAM_USER_REQUEST_GROUP_NAMES,
+        },
+        FieldRule::List {
+            required: false,
+            rule: &UPDATE_SYNC_IAM_USER_REQUEST_USER_NAMES,
+        },
+    ],
+};
 ///`CancelSyncIamUserRequest.group_names`: at most 1000 items, each a non-empty string.
 pub const CANCEL_SYNC_IAM_USER_REQUEST_GROUP_NAMES: ListRule = ListRule {
     field: "group_names",
@@ -148,27 +112,77 @@ pub const CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES: ListRule = ListRule {
     },
     text: "at most 1000 items, each a non-empty string",
 };
-impl Checked for types::CancelSyncIamUserRequest {
-    ///Checks the spec's constraints of `CancelSyncIamUserRequest`.
-    fn check(&self) -> Result<(), InvalidValue> {
-        CANCEL_SYNC_IAM_USER_REQUEST_GROUP_NAMES.check(&self.group_names)?;
-        CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES.check(&self.user_names)?;
-        Ok(())
-    }
-}
+///The rules of a `CancelSyncIamUserRequest` body, one per constrained property.
+pub const CANCEL_SYNC_IAM_USER_REQUEST: BodyRules = BodyRules {
+    schema: "CancelSyncIamUserRequest",
+    fields: &[
+        FieldRule::List {
+            required: false,
+            rule: &CANCEL_SYNC_IAM_USER_REQUEST_GROUP_NAMES,
+        },
+        FieldRule::List {
+            required: false,
+            rule: &CANCEL_SYNC_IAM_USER_REQUEST_USER_NAMES,
+        },
+    ],
+};
+/// Every operation of the spec, in document order.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        id: OperationId::ListClusterSyncTaskStatus,
+        name: "ListClusterSyncTaskStatus",
+        method: "GET",
+        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync",
+        success_status: 200u16,
+        body: BodyUse::None,
+        body_rules: None,
+    },
+    Operation {
+        id: OperationId::ShowSyncIamUser,
+        name: "ShowSyncIamUser",
+        method: "GET",
+        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user",
+        success_status: 200u16,
+        body: BodyUse::None,
+        body_rules: None,
+    },
+    Operation {
+        id: OperationId::UpdateSyncIamUser,
+        name: "UpdateSyncIamUser",
+        method: "POST",
+        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user",
+        success_status: 202u16,
+        body: BodyUse::Optional,
+        body_rules: Some(&UPDATE_SYNC_IAM_USER_REQUEST),
+    },
+    Operation {
+        id: OperationId::CancelSyncIamUser,
+        name: "CancelSyncIamUser",
+        method: "DELETE",
+        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync-user",
+        success_status: 202u16,
+        body: BodyUse::Optional,
+        body_rules: Some(&CANCEL_SYNC_IAM_USER_REQUEST),
+    },
+    Operation {
+        id: OperationId::ListClusterSyncStatus,
+        name: "ListClusterSyncStatus",
+        method: "GET",
+        path: "/v2/{project_id}/clusters/{cluster_id}/iam-sync/is-synchronous",
+        success_status: 200u16,
+        body: BodyUse::None,
+        body_rules: None,
+    },
+];
 /// Every field of a request body that has a rule, by its name in the spec.
-pub const BODY_FIELDS: [&str; 2usize] = ["group_names", "user_names"];
+pub const BODY_FIELDS: &[&str] = &["group_names", "user_names"];
 /// Checks the JSON body the generated client is about to send for the
 /// operation it calls `operation` (`OperationInfo::operation_id`)
 /// against the spec's rules of that body. Operations without a body pass.
 pub fn check_request_body(operation: &str, body: &[u8]) -> Result<(), InvalidValue> {
     match operation {
-        "update_sync_iam_user" => {
-            constraint::check_json::<types::UpdateSyncIamUserRequest>(body)
-        }
-        "cancel_sync_iam_user" => {
-            constraint::check_json::<types::CancelSyncIamUserRequest>(body)
-        }
+        "update_sync_iam_user" => UPDATE_SYNC_IAM_USER_REQUEST.check_json(body),
+        "cancel_sync_iam_user" => CANCEL_SYNC_IAM_USER_REQUEST.check_json(body),
         _ => Ok(()),
     }
 }

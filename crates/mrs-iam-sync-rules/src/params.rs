@@ -4,9 +4,9 @@
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
 
 //! The path parameters: each one's rule, and its type, a newtype that
-//! holds a value only when it keeps the rule. `crate::types`
-//! re-exports the types beside those progenitor generates (which use
-//! them by these names), `crate::rules` the rules.
+//! holds a value only when it keeps the rule. The client's `types`
+//! module re-exports the types beside those progenitor generates
+//! (which use them by these names).
 use crate::constraint::{InvalidValue, PathParam, Pattern};
 ///The rule of the path parameter `project_id`: it must be 1 to 64 ASCII letters or digits.
 pub const PROJECT_ID: PathParam = PathParam {
@@ -31,7 +31,7 @@ pub const CLUSTER_ID: PathParam = PathParam {
     text: "must be 1 to 64 ASCII letters, digits, '_' or '-'",
 };
 /// Every path parameter of the spec, in the order they first appear.
-pub const PATH_PARAMS: [&PathParam; 2usize] = [&PROJECT_ID, &CLUSTER_ID];
+pub const PATH_PARAMS: &[&PathParam] = &[&PROJECT_ID, &CLUSTER_ID];
 /// The path parameters' types.
 pub mod types {
     use super::*;
