@@ -17,8 +17,9 @@
 //!   file, ECS/BMS metadata, CCE pod identity; see [`credentials`]), and
 //!   [`CredentialsCache`], which refreshes temporary credentials before they expire;
 //! * [`discovery`]: the project id from IAM when none is configured;
-//! * [`resolve_endpoint`], [`normalize_endpoint`], [`REGIONS`]: where to send requests to
-//!   MRS; [`endpoints`]: IAM, STS and the metadata service;
+//! * [`resolve_endpoints`], [`normalize_endpoint`], [`REGIONS`]: where to send requests to
+//!   MRS (the override variable, the official regions file, the built-in table);
+//!   [`endpoints`]: also IAM, STS and the metadata service;
 //! * [`Secret`]: secrets never show up in `Debug`, `Display` or error messages, and are
 //!   zeroed when dropped.
 //!
@@ -29,9 +30,10 @@
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
 //! use http::{HeaderMap, HeaderValue, Method, Uri};
-//! use hwcloud_auth::{Clock, Credentials, Environment, FixedClock, resolve_endpoint};
+//! use hwcloud_auth::{Clock, Credentials, Environment, FixedClock, resolve_endpoints};
 //!
-//! let endpoint = resolve_endpoint("cn-north-4", &Environment::from_vars([("HOME", "/nonexistent")]))?;
+//! let endpoints = resolve_endpoints("cn-north-4", &Environment::from_vars([("HOME", "/nonexistent")]))?;
+//! let endpoint = &endpoints[0];
 //! let uri: Uri = format!("{endpoint}/v2/proj123/clusters/cid-1/iam-sync").parse()?;
 //! let mut headers = HeaderMap::new();
 //! headers.insert("content-type", HeaderValue::from_static("application/json"));
@@ -85,7 +87,7 @@ pub mod clock;
 pub mod credentials;
 pub mod discovery;
 pub mod endpoints;
-pub mod region;
+mod env;
 pub mod secret;
 pub mod signer;
 pub mod transport;
@@ -93,11 +95,12 @@ pub mod transport;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credentials::{
     CredentialSource, Credentials, CredentialsCache, CredentialsChain, CredentialsError,
-    Environment, ProvideCredentials, Provided,
+    ProvideCredentials, Provided,
 };
-pub use region::{
-    EndpointError, REGIONS, Region, normalize_endpoint, region_override_var, resolve_endpoint,
+pub use endpoints::{
+    EndpointError, REGIONS, Region, normalize_endpoint, region_override_var, resolve_endpoints,
 };
+pub use env::Environment;
 pub use secret::Secret;
 pub use signer::{
     RequestTarget, SignError, SigningAlgorithm, UnknownSigningAlgorithm, canonical_request,

@@ -1,9 +1,12 @@
 //! The one HTTP seam the credential providers do their I/O through.
 //!
 //! Providers build an [`http::Request`] and hand it to an [`HttpClient`]; the signer never
-//! does I/O. [`ReqwestHttpClient`] (feature `reqwest`) is the implementation the MRS client
-//! uses; tests implement the trait with a closure or point the reqwest one at a loopback
-//! server.
+//! does I/O. IAM and STS are called with [`HttpClient::send`], through the configured proxy
+//! if any; the ECS/BMS metadata service and the CCE pod identity agent with
+//! [`HttpClient::send_direct`], never through a proxy (one running elsewhere would answer
+//! with its own host's identity). [`ReqwestHttpClient`] (feature `reqwest`) is the
+//! implementation the MRS client uses; tests implement the trait with a closure or point
+//! the reqwest one at a loopback server.
 
 use std::fmt;
 use std::future::Future;
@@ -21,11 +24,21 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// metadata service must not stall the chain) and an overall timeout per request, and read
 /// at most [`MAX_RESPONSE_BYTES`] of a body.
 pub trait HttpClient: Send + Sync + fmt::Debug {
-    /// Sends `request`.
+    /// Sends `request`, through the configured proxy when there is one.
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>>;
+
+    /// Sends `request` straight to its host, never through a proxy (with the same TLS
+    /// settings as [`send`](Self::send)). The default calls `send`, which is right only for
+    /// an implementation that never uses a proxy: one that does must override this.
+    fn send_direct(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
+        self.send(request)
+    }
 }
 
 /// Why a request got no response.
@@ -43,6 +56,9 @@ pub enum HttpErrorKind {
     Connect,
     /// Connected, but no complete answer in time.
     Timeout,
+    /// The proxy answered 407 Proxy Authentication Required: it wants credentials, or
+    /// refused those of the proxy URL.
+    ProxyRefused,
     /// Anything else (broken connection, body too large, bad URL).
     Other,
 }
@@ -76,7 +92,7 @@ impl fmt::Display for HttpError {
 impl std::error::Error for HttpError {}
 
 #[cfg(feature = "reqwest")]
-pub use self::reqwest_client::ReqwestHttpClient;
+pub use self::reqwest_client::{ReqwestHttpClient, is_proxy_refusal};
 
 #[cfg(feature = "reqwest")]
 mod reqwest_client {
@@ -84,10 +100,15 @@ mod reqwest_client {
 
     use super::{BoxFuture, HttpClient, HttpError, HttpErrorKind, MAX_RESPONSE_BYTES};
 
-    /// [`HttpClient`] over a `reqwest::Client`.
+    /// [`HttpClient`] over two `reqwest::Client`s with the same TLS settings: one for
+    /// [`send`](HttpClient::send) (with the proxy settings) and one for
+    /// [`send_direct`](HttpClient::send_direct) (without any proxy).
+    ///
+    /// Its `Debug` never shows a proxy password (reqwest's does not).
     #[derive(Clone, Debug)]
     pub struct ReqwestHttpClient {
         client: reqwest::Client,
+        direct: reqwest::Client,
         timeout: Duration,
     }
 
@@ -98,24 +119,90 @@ mod reqwest_client {
         /// The timeout of one request of [`ReqwestHttpClient::new`].
         pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-        /// A client with [`Self::CONNECT_TIMEOUT`] and [`Self::REQUEST_TIMEOUT`]. With
-        /// reqwest's `rustls-no-provider` TLS, install a rustls crypto provider first.
+        /// A client with [`Self::CONNECT_TIMEOUT`] and [`Self::REQUEST_TIMEOUT`], and the
+        /// proxies of the process environment (`HTTPS_PROXY`, `NO_PROXY`, ..., as reqwest
+        /// reads them) for [`send`](HttpClient::send). With reqwest's `rustls-no-provider`
+        /// TLS, install a rustls crypto provider first.
         pub fn new() -> Result<Self, reqwest::Error> {
-            let client = reqwest::Client::builder()
-                .connect_timeout(Self::CONNECT_TIMEOUT)
-                .build()?;
-            Ok(Self::from_client(client, Self::REQUEST_TIMEOUT))
+            let builder = || reqwest::Client::builder().connect_timeout(Self::CONNECT_TIMEOUT);
+            Ok(Self::from_clients(
+                builder().build()?,
+                builder().no_proxy().build()?,
+                Self::REQUEST_TIMEOUT,
+            ))
         }
 
-        /// Wraps a client of the application's own (its connect timeout applies);
-        /// `timeout` bounds each request.
-        pub fn from_client(client: reqwest::Client, timeout: Duration) -> Self {
-            ReqwestHttpClient { client, timeout }
+        /// Wraps clients of the application's own (their connect timeouts apply): `client`
+        /// for [`send`](HttpClient::send), and `direct`, which must use no proxy, for
+        /// [`send_direct`](HttpClient::send_direct); `timeout` bounds each request.
+        pub fn from_clients(
+            client: reqwest::Client,
+            direct: reqwest::Client,
+            timeout: Duration,
+        ) -> Self {
+            ReqwestHttpClient {
+                client,
+                direct,
+                timeout,
+            }
+        }
+
+        async fn exchange(
+            &self,
+            client: &reqwest::Client,
+            request: http::Request<Vec<u8>>,
+        ) -> Result<http::Response<Vec<u8>>, HttpError> {
+            let mut request =
+                reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(error)?;
+            *request.timeout_mut() = Some(self.timeout);
+            let mut response = client.execute(request).await.map_err(error)?;
+            if response.status() == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+                return Err(proxy_refused());
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(error)? {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(HttpError::new(
+                        HttpErrorKind::Other,
+                        format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let mut answer = http::Response::new(body);
+            *answer.status_mut() = response.status();
+            *answer.headers_mut() = std::mem::take(response.headers_mut());
+            Ok(answer)
         }
     }
 
+    /// Whether a proxy refused to tunnel a request for want of credentials (its 407 to
+    /// `CONNECT`, which reqwest reports as a connect error). A 407 to a request the proxy
+    /// forwards (plain `http://`) is a response with that status instead.
+    pub fn is_proxy_refusal(err: &reqwest::Error) -> bool {
+        // hyper-util's tunnel error is private; its message is the one sign of it.
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(current) = cause {
+            if current.to_string().contains("proxy authorization required") {
+                return true;
+            }
+            cause = current.source();
+        }
+        false
+    }
+
+    fn proxy_refused() -> HttpError {
+        HttpError::new(
+            HttpErrorKind::ProxyRefused,
+            "the proxy answered 407 Proxy Authentication Required: it refused the credentials \
+             of the proxy URL, or wants some",
+        )
+    }
+
     fn classify(err: &reqwest::Error) -> HttpErrorKind {
-        if err.is_connect() {
+        if is_proxy_refusal(err) {
+            HttpErrorKind::ProxyRefused
+        } else if err.is_connect() {
             HttpErrorKind::Connect
         } else if err.is_timeout() {
             HttpErrorKind::Timeout
@@ -125,17 +212,20 @@ mod reqwest_client {
     }
 
     fn error(err: reqwest::Error) -> HttpError {
+        let kind = classify(&err);
+        if kind == HttpErrorKind::ProxyRefused {
+            return proxy_refused();
+        }
         // The innermost cause says what happened ("Connection refused (os error 111)");
         // the caller names the service and its address.
         let mut innermost: &dyn std::error::Error = &err;
         while let Some(inner) = innermost.source() {
             innermost = inner;
         }
-        let kind = classify(&err);
         let what = match kind {
             HttpErrorKind::Connect => "cannot connect",
             HttpErrorKind::Timeout => "no answer in time",
-            HttpErrorKind::Other => "the request failed",
+            _ => "the request failed",
         };
         HttpError::new(kind, format!("{what}: {innermost}"))
     }
@@ -145,26 +235,14 @@ mod reqwest_client {
             &self,
             request: http::Request<Vec<u8>>,
         ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
-            Box::pin(async move {
-                let mut request =
-                    reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(error)?;
-                *request.timeout_mut() = Some(self.timeout);
-                let mut response = self.client.execute(request).await.map_err(error)?;
-                let mut body = Vec::new();
-                while let Some(chunk) = response.chunk().await.map_err(error)? {
-                    if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                        return Err(HttpError::new(
-                            HttpErrorKind::Other,
-                            format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes"),
-                        ));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                let mut answer = http::Response::new(body);
-                *answer.status_mut() = response.status();
-                *answer.headers_mut() = std::mem::take(response.headers_mut());
-                Ok(answer)
-            })
+            Box::pin(self.exchange(&self.client, request))
+        }
+
+        fn send_direct(
+            &self,
+            request: http::Request<Vec<u8>>,
+        ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
+            Box::pin(self.exchange(&self.direct, request))
         }
     }
 }

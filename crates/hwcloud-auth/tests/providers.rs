@@ -17,9 +17,11 @@ use hwcloud_auth::{
 
 type Answer = Box<dyn Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, HttpError> + Send + Sync>;
 
-/// An HTTP seam that records every request and answers from a script.
+/// An HTTP seam that records every request (and whether it was sent directly, never
+/// through a proxy) and answers from a script.
 struct Scripted {
     log: Mutex<Vec<Request<Vec<u8>>>>,
+    direct: Mutex<Vec<bool>>,
     answer: Answer,
 }
 
@@ -38,8 +40,25 @@ impl Scripted {
     ) -> Self {
         Scripted {
             log: Mutex::new(Vec::new()),
+            direct: Mutex::new(Vec::new()),
             answer: Box::new(answer),
         }
+    }
+
+    /// For each request so far, whether it was sent with `send_direct`.
+    fn sent_directly(&self) -> Vec<bool> {
+        self.direct.lock().unwrap().clone()
+    }
+
+    fn record(
+        &self,
+        request: Request<Vec<u8>>,
+        direct: bool,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, HttpError>> {
+        let answer = (self.answer)(&request);
+        self.log.lock().unwrap().push(request);
+        self.direct.lock().unwrap().push(direct);
+        Box::pin(std::future::ready(answer))
     }
 
     /// `METHOD path` of every request so far.
@@ -68,9 +87,14 @@ impl HttpClient for Scripted {
         &self,
         request: Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<Response<Vec<u8>>, HttpError>> {
-        let answer = (self.answer)(&request);
-        self.log.lock().unwrap().push(request);
-        Box::pin(std::future::ready(answer))
+        self.record(request, false)
+    }
+
+    fn send_direct(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<Response<Vec<u8>>, HttpError>> {
+        self.record(request, true)
     }
 }
 
@@ -132,6 +156,8 @@ fn metadata_token_then_security_key_then_token_reused() {
             "GET /openstack/latest/securitykey"
         ]
     );
+    // The service answers for the instance it runs on: never asked through a proxy.
+    assert_eq!(http.sent_directly(), [true, true, true]);
     let put = http.request(0);
     assert_eq!(put.headers()["x-metadata-token-ttl-seconds"], "21600");
     assert!(put.body().is_empty());
@@ -253,6 +279,8 @@ fn pod_identity_request_shape_and_errors() {
     assert!(request.headers()["authorization"].is_sensitive());
     assert_eq!(request.headers()["content-type"], "application/json");
     assert_eq!(request.body(), b"{}");
+    // The agent answers for the node it runs on: never asked through a proxy.
+    assert_eq!(http.sent_directly(), [true]);
 
     // Configuration errors name the variable or the file.
     let only_uri = env(&[("HC_CONTAINER_CREDENTIALS_FULL_URI", "http://pod.test")]);
@@ -320,6 +348,8 @@ fn oidc_request_shape_and_configuration_errors() {
     let provided = block(oidc.provide(&http)).unwrap();
     assert_eq!(provided.credentials.access_key(), Some("OAK"));
     assert_eq!(provided.source, CredentialSource::OidcSts);
+    // STS is reached through the proxy settings.
+    assert_eq!(http.sent_directly(), [false]);
     let request = http.request(0);
     assert_eq!(request.method(), Method::POST);
     assert_eq!(

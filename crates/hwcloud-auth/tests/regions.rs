@@ -1,11 +1,126 @@
-//! Region table, endpoint overrides and endpoint normalization.
+//! Region table, endpoint overrides, the regions file and endpoint normalization.
 
 use hwcloud_auth::{
-    EndpointError, Environment, REGIONS, Region, normalize_endpoint, resolve_endpoint,
+    EndpointError, Environment, REGIONS, Region, normalize_endpoint, resolve_endpoints,
 };
 
 fn no_env() -> Environment {
     Environment::from_vars(Vec::<(String, String)>::new())
+}
+
+/// A regions file in a fresh directory, and the variable that names it.
+fn regions_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regions.yaml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path.to_string_lossy().into_owned())
+}
+
+const REGIONS_YAML: &str = "\
+mrs:
+  - id: cn-north-4
+    endpoints:
+      - vpcep-1.example.com
+      - https://vpcep-2.example.com:8443/
+    endpoint: https://mrs.cn-north-4.myhuaweicloud.com
+  - id: xx-private-1
+    endpoint: http://10.0.0.7:8080
+";
+
+#[test]
+fn lookup_order_variable_then_file_then_table() {
+    let (dir, path) = regions_file(REGIONS_YAML);
+    let file_only = Environment::from_vars([("HUAWEICLOUD_SDK_REGIONS_FILE", path.as_str())]);
+    // 2. The file: its `endpoints`, then its `endpoint`, normalized.
+    assert_eq!(
+        resolve_endpoints("cn-north-4", &file_only).unwrap(),
+        [
+            "https://vpcep-1.example.com",
+            "https://vpcep-2.example.com:8443",
+            "https://mrs.cn-north-4.myhuaweicloud.com"
+        ]
+    );
+    // ...which makes a region the table lacks usable.
+    assert_eq!(
+        resolve_endpoints("XX-Private-1", &file_only).unwrap(),
+        ["http://10.0.0.7:8080"]
+    );
+    // 3. The table, for a region the file does not list.
+    assert_eq!(
+        resolve_endpoints("cn-east-3", &file_only).unwrap(),
+        ["https://mrs.cn-east-3.myhuaweicloud.com"]
+    );
+    // 1. The variable wins over the file.
+    let both = Environment::from_vars([
+        ("HUAWEICLOUD_SDK_REGIONS_FILE", path.as_str()),
+        (
+            "HUAWEICLOUD_SDK_REGION_MRS_CN_NORTH_4",
+            "https://a.example,https://b.example",
+        ),
+    ]);
+    assert_eq!(
+        resolve_endpoints("cn-north-4", &both).unwrap(),
+        ["https://a.example", "https://b.example"]
+    );
+    // 4. An error for a region nowhere.
+    assert!(matches!(
+        resolve_endpoints("xx-moon-1", &file_only).unwrap_err(),
+        EndpointError::UnknownRegion { .. }
+    ));
+    // ~/.huaweicloud/regions.yaml when the variable is not set.
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".huaweicloud")).unwrap();
+    std::fs::write(home.join(".huaweicloud/regions.yaml"), REGIONS_YAML).unwrap();
+    let home_env = Environment::from_vars([("HOME", home.to_str().unwrap())]);
+    assert_eq!(
+        resolve_endpoints("xx-private-1", &home_env).unwrap(),
+        ["http://10.0.0.7:8080"]
+    );
+    // A home without one is fine.
+    let empty_home = Environment::from_vars([("HOME", dir.path().to_str().unwrap())]);
+    assert_eq!(
+        resolve_endpoints("cn-north-4", &empty_home).unwrap(),
+        ["https://mrs.cn-north-4.myhuaweicloud.com"]
+    );
+}
+
+#[test]
+fn a_broken_regions_file_is_an_error_naming_file_and_line() {
+    // Not YAML: the error names the file and the line; nothing falls back to the table.
+    let (_dir, path) = regions_file("mrs:\n  - id: cn-north-4\n    endpoint: [https://x\n");
+    let env = Environment::from_vars([("HUAWEICLOUD_SDK_REGIONS_FILE", path.as_str())]);
+    let err = resolve_endpoints("cn-north-4", &env).unwrap_err();
+    let EndpointError::RegionsFile(file_err) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(file_err.line, Some(4));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("the regions file {path}, line 4: not valid YAML")),
+        "{err}"
+    );
+    // YAML, but an endpoint that is not a URL: its line.
+    let (_dir, path) = regions_file(
+        "MRS:\n  - id: cn-north-4\n    endpoints:\n      - https://ok\n      - ftp://no\n",
+    );
+    let env = Environment::from_vars([("HUAWEICLOUD_SDK_REGIONS_FILE", path.as_str())]);
+    assert_eq!(
+        resolve_endpoints("cn-north-4", &env)
+            .unwrap_err()
+            .to_string(),
+        format!(
+            "the regions file {path}, line 5: unsupported endpoint scheme \"ftp\": use https:// (or http://), or give the host alone"
+        )
+    );
+    // A file the variable names must exist.
+    let env =
+        Environment::from_vars([("HUAWEICLOUD_SDK_REGIONS_FILE", "/nonexistent/regions.yaml")]);
+    assert_eq!(
+        resolve_endpoints("cn-north-4", &env)
+            .unwrap_err()
+            .to_string(),
+        "the regions file /nonexistent/regions.yaml does not exist (HUAWEICLOUD_SDK_REGIONS_FILE names it)"
+    );
 }
 
 /// The reference's list (mrs-iam-sync-api.md), quoted independently of the table.
@@ -55,7 +170,7 @@ fn table_matches_the_reference() {
             let want = format!("https://mrs.{id}.{domain}");
             let region = Region::find(id).unwrap_or_else(|| panic!("{id} missing"));
             assert_eq!(region.endpoint, want);
-            assert_eq!(resolve_endpoint(id, &no_env()).unwrap(), want);
+            assert_eq!(resolve_endpoints(id, &no_env()).unwrap(), [want.as_str()]);
         }
     }
     // Every entry: unique id, https, no trailing slash, and it normalizes to itself.
@@ -73,25 +188,25 @@ fn table_matches_the_reference() {
 #[test]
 fn exceptions() {
     assert_eq!(
-        resolve_endpoint("ap-southeast-1", &no_env()).unwrap(),
-        "https://mrs.ap-southeast-1.myhuaweicloud.cn"
+        resolve_endpoints("ap-southeast-1", &no_env()).unwrap(),
+        ["https://mrs.ap-southeast-1.myhuaweicloud.cn"]
     );
     assert_eq!(
-        resolve_endpoint("ap-southeast-4", &no_env()).unwrap(),
-        "https://mrs.ap-southeast-4.myhuaweicloud.cn"
+        resolve_endpoints("ap-southeast-4", &no_env()).unwrap(),
+        ["https://mrs.ap-southeast-4.myhuaweicloud.cn"]
     );
     assert_eq!(
-        resolve_endpoint("ru-northwest-2", &no_env()).unwrap(),
-        "https://mrs.ru-northwest-2.myhuaweicloud.cn"
+        resolve_endpoints("ru-northwest-2", &no_env()).unwrap(),
+        ["https://mrs.ru-northwest-2.myhuaweicloud.cn"]
     );
     assert_eq!(
-        resolve_endpoint("eu-west-101", &no_env()).unwrap(),
-        "https://mrs.eu-west-101.myhuaweicloud.eu"
+        resolve_endpoints("eu-west-101", &no_env()).unwrap(),
+        ["https://mrs.eu-west-101.myhuaweicloud.eu"]
     );
     // Lenient about case and surrounding space.
     assert_eq!(
-        resolve_endpoint(" CN-North-4 ", &no_env()).unwrap(),
-        "https://mrs.cn-north-4.myhuaweicloud.com"
+        resolve_endpoints(" CN-North-4 ", &no_env()).unwrap(),
+        ["https://mrs.cn-north-4.myhuaweicloud.com"]
     );
 }
 
@@ -110,29 +225,32 @@ fn env_override() {
             ",https://second.example",
         ),
     ]);
-    // Overrides the table; first entry; scheme added; trailing slash removed.
+    // Overrides the table; every entry, in order; scheme added; trailing slash removed.
     assert_eq!(
-        resolve_endpoint("cn-north-4", &env).unwrap(),
-        "https://mrs.internal.example:8443"
+        resolve_endpoints("cn-north-4", &env).unwrap(),
+        [
+            "https://mrs.internal.example:8443",
+            "https://second.example"
+        ]
     );
     // Makes an unknown region usable.
     assert_eq!(
-        resolve_endpoint("xx-new-1", &env).unwrap(),
-        "http://10.1.2.3"
+        resolve_endpoints("xx-new-1", &env).unwrap(),
+        ["http://10.1.2.3"]
     );
     // A blank variable is ignored.
     assert_eq!(
-        resolve_endpoint("ap-southeast-1", &env).unwrap(),
-        "https://mrs.ap-southeast-1.myhuaweicloud.cn"
+        resolve_endpoints("ap-southeast-1", &env).unwrap(),
+        ["https://mrs.ap-southeast-1.myhuaweicloud.cn"]
     );
     // A bad one is an error naming the variable.
-    let err = resolve_endpoint("eu-west-0", &env).unwrap_err();
+    let err = resolve_endpoints("eu-west-0", &env).unwrap_err();
     assert_eq!(
         err.to_string(),
         "HUAWEICLOUD_SDK_REGION_MRS_EU_WEST_0 does not hold a usable endpoint: unsupported endpoint scheme \"ftp\": use https:// (or http://), or give the host alone"
     );
     assert!(std::error::Error::source(&err).is_some());
-    let err = resolve_endpoint("la-north-2", &env).unwrap_err();
+    let err = resolve_endpoints("la-north-2", &env).unwrap_err();
     assert!(
         matches!(err, EndpointError::InvalidOverride { .. }),
         "{err:?}"
@@ -145,7 +263,7 @@ fn env_override() {
 
 #[test]
 fn unknown_region_explains_how_to_pass_an_endpoint() {
-    let err = resolve_endpoint("xx-moon-1", &no_env()).unwrap_err();
+    let err = resolve_endpoints("xx-moon-1", &no_env()).unwrap_err();
     assert_eq!(
         err,
         EndpointError::UnknownRegion {
@@ -157,19 +275,20 @@ fn unknown_region_explains_how_to_pass_an_endpoint() {
     assert!(
         msg.starts_with(
             "unknown MRS region \"xx-moon-1\"; pass the endpoint explicitly instead \
-             (for example `https://mrs.xx-moon-1.myhuaweicloud.com`), or set \
-             HUAWEICLOUD_SDK_REGION_MRS_XX_MOON_1=<endpoint>; known regions: ae-ad-1, af-north-1"
+             (for example `https://mrs.xx-moon-1.myhuaweicloud.com`), set \
+             HUAWEICLOUD_SDK_REGION_MRS_XX_MOON_1=<endpoint>, or list it under `mrs` in the \
+             regions file; known regions: ae-ad-1, af-north-1"
         ),
         "{msg}"
     );
     assert!(msg.ends_with("tr-west-1"));
     assert_eq!(
-        resolve_endpoint("  ", &no_env()).unwrap_err(),
+        resolve_endpoints("  ", &no_env()).unwrap_err(),
         EndpointError::EmptyRegion
     );
     // Odd region strings never panic (even ones that are not valid variable names).
     for odd in ["a=b", "a\0b", "é", "-", "x".repeat(10_000).as_str()] {
-        assert!(resolve_endpoint(odd, &no_env()).is_err());
+        assert!(resolve_endpoints(odd, &no_env()).is_err());
     }
 }
 

@@ -256,8 +256,10 @@ impl ClientBuilder {
             (Some(endpoint), _) => {
                 hwcloud_auth::normalize_endpoint(endpoint).map_err(ConfigError::Endpoint)?
             }
-            (None, Some(region)) => hwcloud_auth::resolve_endpoint(region, &environment)
-                .map_err(ConfigError::Endpoint)?,
+            // The first of the region's endpoints (failover over the others: #24).
+            (None, Some(region)) => hwcloud_auth::resolve_endpoints(region, &environment)
+                .map_err(ConfigError::Endpoint)?
+                .swap_remove(0),
             (None, None) => {
                 return Err(ConfigError::Invalid(
                     "no region or endpoint: call .region(\"cn-north-4\") or .endpoint(\"https://...\")"
@@ -353,7 +355,12 @@ impl ClientBuilder {
                 let fetcher = if fetches_credentials {
                     credentials_http()?
                 } else {
-                    ReqwestHttpClient::from_client(http.clone(), ReqwestHttpClient::REQUEST_TIMEOUT)
+                    // Never used to send: any client will do.
+                    ReqwestHttpClient::from_clients(
+                        http.clone(),
+                        http.clone(),
+                        ReqwestHttpClient::REQUEST_TIMEOUT,
+                    )
                 };
                 Some(CredentialsCache::new(
                     provider,

@@ -18,11 +18,12 @@ use std::sync::{Arc, Mutex};
 
 use super::profile::{self, ProfileContent};
 use super::{
-    CredentialSource, CredentialsError, Environment, IdpFederation, Metadata, OidcSts, PodIdentity,
+    CredentialSource, CredentialsError, IdpFederation, Metadata, OidcSts, PodIdentity,
     ProvideCredentials, Provided, StaticProvider, environment,
 };
 use crate::endpoints::iam_endpoint;
-use crate::region::normalize_endpoint;
+use crate::endpoints::normalize_endpoint;
+use crate::env::Environment;
 use crate::transport::{BoxFuture, HttpClient};
 
 /// A source the chain tried, and why it gave no credentials.
@@ -106,10 +107,12 @@ impl CredentialsChain {
             )) => {
                 let iam = match configured_iam {
                     Some(endpoint) => normalize_endpoint(&endpoint).map_err(|reason| {
-                        CredentialsError::Endpoint(crate::EndpointError::InvalidOverride {
-                            var: format!("iam_endpoint in {}", path.display()),
-                            reason: Box::new(reason),
-                        })
+                        CredentialsError::Endpoint(
+                            crate::endpoints::EndpointError::InvalidOverride {
+                                var: format!("iam_endpoint in {}", path.display()),
+                                reason: Box::new(reason),
+                            },
+                        )
                     })?,
                     None => iam_endpoint(region, env).map_err(CredentialsError::Endpoint)?,
                 };

@@ -11,22 +11,45 @@ use crate::transport::HttpClient;
 /// The `User-Agent` of credential requests.
 pub(crate) const USER_AGENT: &str = concat!("hwcloud-auth-rust/", env!("CARGO_PKG_VERSION"));
 
-/// Sends `request`; a transport failure is [`CredentialsError::Unreachable`], a status of
-/// 400 or more is [`CredentialsError::Rejected`] with the start of the body.
-pub(crate) async fn send(
+/// How a request reaches its service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// Through the configured proxy, if any: IAM and STS.
+    Configured,
+    /// Never through a proxy ([`HttpClient::send_direct`]): the metadata service and the pod
+    /// identity agent, which answer for the host they run on.
+    Direct,
+}
+
+/// Sends `request` by `route`; a transport failure is [`CredentialsError::Unreachable`].
+pub(crate) async fn exchange(
     http: &dyn HttpClient,
+    route: Route,
     service: &'static str,
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<Vec<u8>>, CredentialsError> {
-    let (line, endpoint) = describe(&request);
-    let response = http
-        .send(request)
-        .await
-        .map_err(|source| CredentialsError::Unreachable {
-            service,
-            endpoint,
-            source,
-        })?;
+    let endpoint = describe(&request).1;
+    let sent = match route {
+        Route::Configured => http.send(request),
+        Route::Direct => http.send_direct(request),
+    };
+    sent.await.map_err(|source| CredentialsError::Unreachable {
+        service,
+        endpoint,
+        source,
+    })
+}
+
+/// Sends `request` by `route`; a transport failure is [`CredentialsError::Unreachable`], a
+/// status of 400 or more is [`CredentialsError::Rejected`] with the start of the body.
+pub(crate) async fn send(
+    http: &dyn HttpClient,
+    route: Route,
+    service: &'static str,
+    request: http::Request<Vec<u8>>,
+) -> Result<http::Response<Vec<u8>>, CredentialsError> {
+    let line = describe(&request).0;
+    let response = exchange(http, route, service, request).await?;
     if response.status().as_u16() >= 400 {
         return Err(rejected(service, line, &response));
     }
@@ -38,6 +61,7 @@ pub(crate) async fn send(
 /// reads the credential document it answers, from `source`.
 pub(crate) async fn fetch_credential(
     http: &dyn HttpClient,
+    route: Route,
     service: &'static str,
     request: http::request::Builder,
     body: Vec<u8>,
@@ -50,7 +74,7 @@ pub(crate) async fn fetch_credential(
             variable,
             reason: "it does not make a valid request".into(),
         })?;
-    let response = send(http, service, request).await?;
+    let response = send(http, route, service, request).await?;
     provided(response.body(), service, source)
 }
 

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use super::idp_federation::{ENV_ID_TOKEN_FILE, ENV_IDP_ID};
 use super::{
-    CredentialSource, Credentials, CredentialsError, Environment, IdpFederation,
-    ProvideCredentials, Provided, StaticProvider, env_var,
+    CredentialSource, Credentials, CredentialsError, IdpFederation, ProvideCredentials, Provided,
+    StaticProvider, env_var,
 };
 use crate::endpoints::iam_endpoint;
+use crate::env::Environment;
 
 /// The environment's source, `Ok(None)` when it configures none.
 pub(crate) fn detect(

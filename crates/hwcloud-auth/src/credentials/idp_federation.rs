@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::document::{fetch_credential, json_request, ordered_object, send};
+use super::document::{Route, fetch_credential, json_request, ordered_object, send};
 use super::{CredentialSource, CredentialsError, ProvideCredentials, Provided, read_token_file};
 use crate::endpoints::ENV_IAM_ENDPOINT;
 use crate::secret::Secret;
@@ -85,7 +85,7 @@ impl IdpFederation {
                 variable: ENV_IDP_ID,
                 reason: "it cannot be sent in an HTTP header".into(),
             })?;
-        let response = send(http, TOKEN_SERVICE, request).await?;
+        let response = send(http, Route::Configured, TOKEN_SERVICE, request).await?;
         response
             .headers()
             .get("x-subject-token")
@@ -118,9 +118,16 @@ impl ProvideCredentials for IdpFederation {
             let body = ordered_object(&[("auth", auth)]).into_bytes();
             let request = json_request(http::Method::POST, &url, ENV_IAM_ENDPOINT)?;
             let source = self.source.clone();
-            let mut provided =
-                fetch_credential(http, KEYS_SERVICE, request, body, ENV_IAM_ENDPOINT, source)
-                    .await?;
+            let mut provided = fetch_credential(
+                http,
+                Route::Configured,
+                KEYS_SERVICE,
+                request,
+                body,
+                ENV_IAM_ENDPOINT,
+                source,
+            )
+            .await?;
             if let Some(project_id) = &self.project_id {
                 provided.credentials = provided.credentials.with_project_id(project_id.clone());
             }

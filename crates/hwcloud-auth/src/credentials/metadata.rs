@@ -8,16 +8,19 @@
 //!    is not "Please configure Cloud Service Agency first" means the token went stale: get a
 //!    new one (this time any error status is an error) and ask once more.
 //!
-//! Unlike the official SDK, a service that cannot be reached is an error the chain moves
-//! on from (the official one aborts the whole chain), and the 401 "configure agency"
-//! answer becomes [`CredentialsError::AgencyNotBound`], which says what to do.
+//! Unlike the official SDK, the service is always reached directly, never through a proxy
+//! (a proxy on another instance would answer with that instance's agency), a service that
+//! cannot be reached is an error the chain moves on from (the official one aborts the
+//! whole chain), and the 401 "configure agency" answer becomes
+//! [`CredentialsError::AgencyNotBound`], which says what to do.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::document::{USER_AGENT, describe, provided, rejected};
-use super::{CredentialSource, CredentialsError, Environment, ProvideCredentials, Provided};
+use super::document::{Route, USER_AGENT, describe, exchange, provided, rejected};
+use super::{CredentialSource, CredentialsError, ProvideCredentials, Provided};
 use crate::endpoints::{ENV_METADATA_ENDPOINT, metadata_endpoint};
+use crate::env::Environment;
 use crate::secret::Secret;
 use crate::transport::{BoxFuture, HttpClient};
 
@@ -72,18 +75,14 @@ impl Metadata {
         self.session.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Sends directly, never through a proxy: one on another instance would answer with
+    /// that instance's agency.
     async fn send(
         &self,
         http: &dyn HttpClient,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, CredentialsError> {
-        http.send(request)
-            .await
-            .map_err(|source| CredentialsError::Unreachable {
-                service: SERVICE,
-                endpoint: self.endpoint.clone(),
-                source,
-            })
+        exchange(http, Route::Direct, SERVICE, request).await
     }
 
     /// Asks for a session token. `strict`: every error status is an error (after a 401);

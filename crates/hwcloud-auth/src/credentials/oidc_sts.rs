@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::document::{fetch_credential, json_request, ordered_object};
+use super::document::{Route, fetch_credential, json_request, ordered_object};
 use super::{
-    CredentialSource, CredentialsError, Environment, ProvideCredentials, Provided, env_var,
-    read_token_file,
+    CredentialSource, CredentialsError, ProvideCredentials, Provided, env_var, read_token_file,
 };
 use crate::endpoints::{ENV_STS_ENDPOINT, sts_endpoint};
+use crate::env::Environment;
 use crate::secret::Secret;
 use crate::transport::{BoxFuture, HttpClient};
 
@@ -152,7 +152,16 @@ impl ProvideCredentials for OidcSts {
             let request = json_request(http::Method::POST, &url, ENV_STS_ENDPOINT)?;
             let body = self.body(&id_token);
             let source = CredentialSource::OidcSts;
-            fetch_credential(http, SERVICE, request, body, ENV_STS_ENDPOINT, source).await
+            fetch_credential(
+                http,
+                Route::Configured,
+                SERVICE,
+                request,
+                body,
+                ENV_STS_ENDPOINT,
+                source,
+            )
+            .await
         })
     }
 }

@@ -1,14 +1,15 @@
 //! CCE pod identity: `POST` to `HC_CONTAINER_CREDENTIALS_FULL_URI` with the text of
 //! `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE` as `Authorization` and an empty JSON object as
-//! the body (the official SDK's `PodIdentityAccessor`).
+//! the body (the official SDK's `PodIdentityAccessor`). Always sent directly, never through
+//! a proxy (the official SDK sends it through one when one is configured).
 
 use std::path::PathBuf;
 
-use super::document::{USER_AGENT, fetch_credential};
+use super::document::{Route, USER_AGENT, fetch_credential};
 use super::{
-    CredentialSource, CredentialsError, Environment, ProvideCredentials, Provided, env_var,
-    read_token_file,
+    CredentialSource, CredentialsError, ProvideCredentials, Provided, env_var, read_token_file,
 };
+use crate::env::Environment;
 use crate::transport::{BoxFuture, HttpClient};
 
 /// The pod identity agent's credentials URI.
@@ -81,7 +82,17 @@ impl ProvideCredentials for PodIdentity {
                 .header(http::header::USER_AGENT, USER_AGENT);
             let body = b"{}".to_vec();
             let source = CredentialSource::PodIdentity;
-            fetch_credential(http, SERVICE, request, body, ENV_FULL_URI, source).await
+            // Never through a proxy: one elsewhere would answer with its own host's identity.
+            fetch_credential(
+                http,
+                Route::Direct,
+                SERVICE,
+                request,
+                body,
+                ENV_FULL_URI,
+                source,
+            )
+            .await
         })
     }
 }

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::{
-    CredentialSource, Credentials, CredentialsError, ENV_CREDENTIALS_FILE, Environment,
-    PROFILE_SECTION, assemble, non_empty,
+    CredentialSource, Credentials, CredentialsError, ENV_CREDENTIALS_FILE, PROFILE_SECTION,
+    assemble, non_empty,
 };
+use crate::env::Environment;
 use crate::secret::Secret;
 
 /// What a profile file's `[basic]` section configures.

@@ -1,8 +1,10 @@
-//! Where the credential providers send their requests: IAM, STS and the ECS/BMS metadata
-//! service, each with its environment override.
+//! Where requests go: MRS (a list of endpoints per region, see [`resolve_endpoints`] and
+//! the [`regions_file`]), and the services the credential providers call: IAM, STS and the
+//! ECS/BMS metadata service, each with its environment override.
 //!
 //! | Service  | Override variable                    | Without it                                           |
 //! |----------|--------------------------------------|------------------------------------------------------|
+//! | MRS      | `HUAWEICLOUD_SDK_REGION_MRS_<ID>` (a comma list) | the regions file, else [`REGIONS`]        |
 //! | IAM      | `HUAWEICLOUD_SDK_IAM_ENDPOINT`       | the official per-region table, else [`DEFAULT_IAM_ENDPOINT`] |
 //! | STS      | `HUAWEICLOUD_SDK_STS_ENDPOINT`       | the official per-region table, else [`DEFAULT_STS_ENDPOINT`] |
 //! | metadata | `HUAWEICLOUD_SDK_METADATA_ENDPOINT`  | [`DEFAULT_METADATA_ENDPOINT`]                         |
@@ -22,10 +24,15 @@
 //! # Ok::<(), hwcloud_auth::EndpointError>(())
 //! ```
 
+mod region;
+pub mod regions_file;
 mod tables;
 
-use crate::credentials::Environment;
-use crate::region::{EndpointError, normalize_endpoint};
+pub use region::{
+    EndpointError, REGIONS, Region, normalize_endpoint, region_override_var, resolve_endpoints,
+};
+
+use crate::env::Environment;
 
 /// Overrides the IAM endpoint (the official SDK's variable).
 pub const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";

@@ -1,8 +1,9 @@
-//! MRS regions and their endpoints.
+//! MRS regions and their endpoints, in the official SDK's lookup order.
 
 use std::fmt;
 
-use crate::credentials::Environment;
+use super::regions_file::{self, RegionsFileError};
+use crate::env::Environment;
 
 /// An MRS region and its endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,35 +89,73 @@ pub fn region_override_var(region: &str) -> String {
     name
 }
 
-/// The endpoint for a region: the `HUAWEICLOUD_SDK_REGION_MRS_<ID>` variable of `env` when
-/// set (a comma-separated list: its first entry, normalized with [`normalize_endpoint`]),
-/// else [`REGIONS`]. An unknown region is an error whose message says how to pass an
-/// endpoint instead.
+/// The service name of MRS in the regions file and in the override variable.
+const SERVICE: &str = "MRS";
+
+/// The endpoints of a region, in the order to try them, looked up as the official SDK
+/// does:
+///
+/// 1. `HUAWEICLOUD_SDK_REGION_MRS_<ID>` in `env` (see [`region_override_var`]): a
+///    comma-separated list;
+/// 2. the regions file (see [`regions_file`](super::regions_file)): the region's `endpoints`,
+///    then its `endpoint`;
+/// 3. the built-in table, [`REGIONS`];
+/// 4. an error, which says how to pass an endpoint instead.
+///
+/// Every endpoint is normalized with [`normalize_endpoint`]; one that is not usable is an
+/// error naming the variable, or the file and line. Region ids are compared ASCII
+/// case-insensitively.
 ///
 /// ```
-/// use hwcloud_auth::{Environment, resolve_endpoint};
-/// let env = Environment::from_vars([("HUAWEICLOUD_SDK_REGION_MRS_XX_TEST_1", "mrs.example.net:8443/")]);
-/// assert_eq!(resolve_endpoint("cn-north-4", &env)?, "https://mrs.cn-north-4.myhuaweicloud.com");
-/// assert_eq!(resolve_endpoint("ap-southeast-1", &env)?, "https://mrs.ap-southeast-1.myhuaweicloud.cn");
-/// assert_eq!(resolve_endpoint("xx-test-1", &env)?, "https://mrs.example.net:8443");
-/// assert!(resolve_endpoint("xx-nowhere-1", &env).is_err());
+/// use hwcloud_auth::{Environment, resolve_endpoints};
+/// let env = Environment::from_vars([
+///     ("HOME", "/nonexistent"),
+///     ("HUAWEICLOUD_SDK_REGION_MRS_XX_TEST_1", "mrs.example.net:8443/, https://10.0.0.2"),
+/// ]);
+/// assert_eq!(resolve_endpoints("cn-north-4", &env)?, ["https://mrs.cn-north-4.myhuaweicloud.com"]);
+/// assert_eq!(resolve_endpoints("ap-southeast-1", &env)?, ["https://mrs.ap-southeast-1.myhuaweicloud.cn"]);
+/// assert_eq!(
+///     resolve_endpoints("xx-test-1", &env)?,
+///     ["https://mrs.example.net:8443", "https://10.0.0.2"]
+/// );
+/// assert!(resolve_endpoints("xx-nowhere-1", &env).is_err());
 /// # Ok::<(), hwcloud_auth::EndpointError>(())
 /// ```
-pub fn resolve_endpoint(region: &str, env: &Environment) -> Result<String, EndpointError> {
+pub fn resolve_endpoints(region: &str, env: &Environment) -> Result<Vec<String>, EndpointError> {
     let id = region.trim();
     if id.is_empty() {
         return Err(EndpointError::EmptyRegion);
     }
     let var = region_override_var(id);
     if let Some(value) = env.var(&var).filter(|v| !v.trim().is_empty()) {
-        let first = value.split(',').next().unwrap_or_default();
-        return normalize_endpoint(first).map_err(|reason| EndpointError::InvalidOverride {
-            var,
-            reason: Box::new(reason),
-        });
+        return value
+            .split(',')
+            .map(|endpoint| {
+                normalize_endpoint(endpoint).map_err(|reason| EndpointError::InvalidOverride {
+                    var: var.clone(),
+                    reason: Box::new(reason),
+                })
+            })
+            .collect();
+    }
+    if let Some(file) = regions_file::load(env).map_err(EndpointError::RegionsFile)?
+        && let Some(endpoints) = file.endpoints(SERVICE, id)
+    {
+        return endpoints
+            .iter()
+            .map(|entry| {
+                normalize_endpoint(&entry.endpoint).map_err(|reason| {
+                    EndpointError::RegionsFile(RegionsFileError {
+                        path: file.path().to_owned(),
+                        line: Some(entry.line),
+                        reason: reason.to_string(),
+                    })
+                })
+            })
+            .collect();
     }
     match Region::find(id) {
-        Some(r) => Ok(r.endpoint.to_owned()),
+        Some(r) => Ok(vec![r.endpoint.to_owned()]),
         None => Err(EndpointError::UnknownRegion {
             region: id.chars().take(64).collect(),
             var,
@@ -233,7 +272,7 @@ pub enum EndpointError {
     },
     /// The region id is empty.
     EmptyRegion,
-    /// The region is not in [`REGIONS`] and no override variable is set.
+    /// The region is in neither the override variable, the regions file nor [`REGIONS`].
     UnknownRegion {
         /// The region as given.
         region: String,
@@ -244,9 +283,12 @@ pub enum EndpointError {
     InvalidOverride {
         /// The variable.
         var: String,
-        /// Why its (first) endpoint is rejected.
+        /// Why one of its endpoints is rejected.
         reason: Box<EndpointError>,
     },
+    /// The regions file cannot be used: it cannot be read, is not YAML of the official
+    /// schema, or holds an endpoint that is not usable.
+    RegionsFile(RegionsFileError),
 }
 
 impl fmt::Display for EndpointError {
@@ -265,8 +307,8 @@ impl fmt::Display for EndpointError {
                 write!(
                     f,
                     "unknown MRS region {region:?}; pass the endpoint explicitly instead \
-                     (for example `https://mrs.{region}.myhuaweicloud.com`), or set {var}=<endpoint>; \
-                     known regions: "
+                     (for example `https://mrs.{region}.myhuaweicloud.com`), set {var}=<endpoint>, \
+                     or list it under `mrs` in the regions file; known regions: "
                 )?;
                 for (i, r) in REGIONS.iter().enumerate() {
                     if i > 0 {
@@ -279,6 +321,7 @@ impl fmt::Display for EndpointError {
             EndpointError::InvalidOverride { var, reason } => {
                 write!(f, "{var} does not hold a usable endpoint: {reason}")
             }
+            EndpointError::RegionsFile(err) => err.fmt(f),
         }
     }
 }
