@@ -72,11 +72,8 @@ impl ClientHooks<Runtime> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::info_span!(
-            "mrs_iam_sync.call",
-            operation = info.operation_id,
-            method = %request.method(),
-        );
+        // The attempts' events carry the method and URL themselves.
+        let span = tracing::info_span!("mrs_iam_sync.call", operation = info.operation_id);
         // Boxed: the attempt loop's state (request, retry copy, timers,
         // credentials) is most of a call's future; unboxed, every future
         // that awaits a call (the generated `send`, `is_synchronizing`, a
@@ -356,7 +353,7 @@ fn log_authorized(
     tracing::trace!(
         target: "mrs_iam_sync::credentials",
         url = %request.url(),
-        source = %provided.source,
+        source = provided.source.name(),
         credentials = kind,
         algorithm = algorithm.map(tracing::field::display),
         signed_headers = signed_header_names(request.headers()),
