@@ -20,7 +20,7 @@ use crate::{duration, exit};
 /// line. `mrs-iam-sync credentials` tells which source is used. Try
 /// `mrs-iam-sync demo` for a tour against loopback servers.
 #[derive(Debug, Parser)]
-#[command(name = "mrs-iam-sync", version, after_help = exit::HELP)]
+#[command(name = "mrs-iam-sync", version, after_help = exit::help())]
 pub struct Cli {
     /// Options every subcommand takes.
     #[command(flatten)]
@@ -64,10 +64,18 @@ pub struct GlobalArgs {
     /// Print one JSON object per line instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// How to show waiting: a spinner on a terminal (auto), one line per
-    /// poll, or nothing.
+    /// How to show progress on stderr: a bar (`status`) or a spinner
+    /// (waiting) when stderr is a terminal (auto); plain lines for logs
+    /// (`status`: one every few seconds; waiting: one per poll); or nothing.
     #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Log each request on stderr: -v one line per attempt (method, URL,
+    /// status, size, latency, request id, attempt, retry decision); -vv also
+    /// the credential source, the signed header names and the rate limiter.
+    /// MRS_IAM_SYNC_LOG (tracing's filter syntax, e.g.
+    /// `mrs_iam_sync::request=debug`) takes precedence. Never a secret.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// A rate in requests per second: positive and finite.
@@ -83,11 +91,12 @@ fn parse_rate(value: &str) -> Result<f64, String> {
 /// The `--progress` choices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ProgressArg {
-    /// A spinner when stderr is a terminal; otherwise quiet (`demo`: lines).
+    /// A bar or spinner when stderr is a terminal; otherwise nothing
+    /// (`demo`: lines).
+    #[value(alias = "spinner", alias = "bar")]
     Auto,
-    /// A spinner with elapsed time and poll count.
-    Spinner,
-    /// One line per poll on stderr.
+    /// Plain lines on stderr, for logs: `status` every few seconds, waiting
+    /// at each poll.
     Lines,
     /// Nothing.
     None,
@@ -98,36 +107,41 @@ pub enum ProgressArg {
 pub enum Command {
     /// Tell whether an IAM sync is running, on one cluster or many
     /// (ListClusterSyncTaskStatus).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Status(StatusArgs),
     /// Wait until no IAM sync is running on the cluster.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Wait(WaitArgs),
     /// Start synchronizing IAM users and groups to the cluster
     /// (UpdateSyncIamUser).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Sync(SyncArgs),
     /// List the IAM users and groups synchronized to the cluster
     /// (ShowSyncIamUser).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Users,
     /// Remove synchronized users and groups from the cluster
     /// (CancelSyncIamUser).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Cancel(CancelArgs),
     /// Tell whether the cluster has ever completed an IAM sync
     /// (ListClusterSyncStatus).
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Synced,
     /// Tell which credential source is used, its access key id, the project
     /// id (configured or looked up) and when the credentials expire. Never
     /// prints a secret key or a token.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Credentials,
     /// Run the whole workflow against a loopback server started in-process:
     /// no credentials or network needed.
-    #[command(after_help = exit::HELP)]
+    #[command(after_help = exit::help())]
     Demo(DemoArgs),
+    /// Print a shell completion script (see the README for where to put it).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a
+    /// directory.
+    Man(ManArgs),
 }
 
 /// `status`.
@@ -141,6 +155,11 @@ pub struct StatusArgs {
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+    /// Write the ids of the clusters left unanswered (after Ctrl-C) to this
+    /// file, one per line, for `--clusters-file` to finish the run; empty
+    /// when every cluster answered.
+    #[arg(long, value_name = "FILE")]
+    pub remaining: Option<PathBuf>,
 }
 
 /// How to wait (`wait`, `sync --wait`).
@@ -188,6 +207,23 @@ pub struct CancelArgs {
     /// An IAM group to remove (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     pub groups: Vec<String>,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write mrs-iam-sync.1 and a page per command (mrs-iam-sync-status.1,
+    /// ...) into this directory instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `demo`.

@@ -12,14 +12,40 @@ pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
 /// Gave up waiting: a sync was still running at `--timeout`.
 pub const TIMED_OUT: u8 = 3;
+/// Stopped by Ctrl-C (SIGINT): 128 + 2, as shells report a process the
+/// signal killed.
+pub const INTERRUPTED: u8 = 130;
 
-/// The exit-code table of `--help` and of the README.
-pub const HELP: &str = "\
-Exit codes:
-  0  success
-  1  a service or transport error (status over many clusters: a cluster failed)
-  2  usage or configuration error: bad flag, invalid id, no credentials (nothing sent)
-  3  timed out waiting for a sync to finish (wait, sync --wait)";
+/// Every exit code and what it means: `--help`'s table, the man page's
+/// EXIT STATUS, and the README's table (a test compares them).
+pub const TABLE: &[(u8, &str)] = &[
+    (OK, "success"),
+    (
+        FAILURE,
+        "a service or transport error (status over many clusters: a cluster failed)",
+    ),
+    (
+        USAGE,
+        "usage or configuration error: bad flag, invalid id, no credentials (nothing sent)",
+    ),
+    (
+        TIMED_OUT,
+        "timed out waiting for a sync to finish (wait, sync --wait)",
+    ),
+    (
+        INTERRUPTED,
+        "interrupted by Ctrl-C (status prints every answered cluster first)",
+    ),
+];
+
+/// The exit-code table at the end of `--help`.
+pub fn help() -> String {
+    let mut text = String::from("Exit codes:");
+    for (code, meaning) in TABLE {
+        text.push_str(&format!("\n  {code:>3}  {meaning}"));
+    }
+    text
+}
 
 /// The exit code an error of the client calls for.
 pub fn for_error(err: &Error) -> u8 {
@@ -44,6 +70,9 @@ pub enum Failure {
         /// The summary.
         message: String,
     },
+    /// Ctrl-C stopped the command; the text says how far it got (one or
+    /// more lines, not an error).
+    Interrupted(String),
 }
 
 impl Failure {
@@ -53,16 +82,19 @@ impl Failure {
             Failure::Usage(_) => USAGE,
             Failure::Api(err) => for_error(err),
             Failure::Partial { code, .. } => *code,
+            Failure::Interrupted(_) => INTERRUPTED,
         }
     }
 
-    /// The line for stderr, without the `error: ` prefix.
-    pub fn message(&self) -> String {
+    /// What stderr gets: `error: ` and one line, or the interruption's
+    /// summary as it is.
+    pub fn report(&self) -> String {
         match self {
             Failure::Usage(message) | Failure::Partial { message, .. } => {
-                mrs_iam_sync::OneLine(message).to_string()
+                format!("error: {}", mrs_iam_sync::OneLine(message))
             }
-            Failure::Api(err) => crate::output::error_line(err),
+            Failure::Api(err) => format!("error: {}", crate::output::error_line(err)),
+            Failure::Interrupted(summary) => summary.clone(),
         }
     }
 }
@@ -86,5 +118,15 @@ mod tests {
             polls: 2,
         };
         assert_eq!(for_error(&timed_out), TIMED_OUT);
+    }
+
+    #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../README.md");
+        for (code, meaning) in TABLE {
+            let row = format!("| {code} | {meaning} |");
+            assert!(readme.contains(&row), "the README lacks {row:?}");
+        }
+        assert!(help().contains("130  interrupted"));
     }
 }

@@ -9,6 +9,8 @@ mod client;
 mod commands;
 mod duration;
 mod exit;
+mod interrupt;
+mod log;
 mod output;
 mod progress;
 
@@ -29,6 +31,10 @@ fn main() -> ExitCode {
             });
         }
     };
+    if let Err(failure) = log::init(cli.global.verbose) {
+        eprintln!("{}", failure.report());
+        return ExitCode::from(failure.code());
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,7 +48,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(&cli)) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            eprintln!("error: {}", failure.message());
+            eprintln!("{}", failure.report());
             ExitCode::from(failure.code())
         }
     }

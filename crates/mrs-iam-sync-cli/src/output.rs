@@ -8,8 +8,10 @@ use mrs_iam_sync::{Error, OneLine};
 use serde::Serialize;
 
 /// Stdout, a line at a time: each line is put together in a buffer that is
-/// kept for the next one, and written with one call. A closed pipe
-/// (`| head`) is not an error worth a panic: the line is dropped.
+/// kept for the next one, and written with one call (held for the next frame
+/// while a progress bar shares the terminal: see [`crate::progress`]). A
+/// closed pipe (`| head`) is not an error worth a panic: the line is
+/// dropped.
 #[derive(Default)]
 pub struct Lines {
     buffer: Vec<u8>,
@@ -39,7 +41,7 @@ impl Lines {
     }
 
     fn write(&self) {
-        let _ = std::io::stdout().lock().write_all(&self.buffer);
+        crate::progress::write_stdout(&self.buffer);
     }
 }
 

@@ -8,7 +8,14 @@ use mrs_iam_sync_server::{DEMO_PROJECT_ID, DEMO_TOKEN, Fault, FaultKind};
 #[test]
 fn help_documents_the_exit_codes() {
     let run = Cli::new().arg("--help").run().expect_code(0);
-    assert!(run.stdout.contains("Exit codes:\n  0  success"), "{run:#?}");
+    assert!(
+        run.stdout.contains("Exit codes:\n    0  success"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("\n  130  interrupted by Ctrl-C"),
+        "{run:#?}"
+    );
     let run = Cli::new().args(["status", "--help"]).run().expect_code(0);
     assert!(run.stdout.contains("3  timed out waiting"), "{run:#?}");
 }

@@ -10,9 +10,11 @@ use mrs_iam_sync::{Client, Environment, WaitOptions};
 use mrs_iam_sync_server::identity::{IdentityConfig, IdentityServer};
 use mrs_iam_sync_server::{Config, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, KeyRing, Server};
 
+use super::status::Remaining;
 use super::{Ctx, cancel, credentials, status, sync, users};
 use crate::args::{CancelArgs, DemoArgs, SyncArgs, WaitArgs};
 use crate::exit::Failure;
+use crate::interrupt::Interrupt;
 use crate::output;
 use crate::progress::Mode;
 
@@ -66,6 +68,8 @@ async fn workflow(
         client,
         json: false,
         progress,
+        interrupt: Interrupt::none(),
+        same_service: String::new(),
     };
     let cluster = DEMO_CLUSTER_ID;
     output::line(format!(
@@ -88,7 +92,7 @@ async fn workflow(
         "is a sync running?",
         &format!("status --cluster-id {cluster}"),
     );
-    status::run(&ctx, &[cluster.to_owned()], 1).await?;
+    status::run(&ctx, &[cluster.to_owned()], 1, Remaining::none()).await?;
 
     let sync_args = SyncArgs {
         all: false,
@@ -142,7 +146,7 @@ async fn workflow(
         "nothing is running any more",
         &format!("status --cluster-id {cluster}"),
     );
-    status::run(&ctx, &[cluster.to_owned()], 1).await
+    status::run(&ctx, &[cluster.to_owned()], 1, Remaining::none()).await
 }
 
 /// Announces a step and the command line that does the same.

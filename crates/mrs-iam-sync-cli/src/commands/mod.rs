@@ -1,8 +1,10 @@
 //! The subcommands: each one call of the client (or a few), printed.
 
 pub mod cancel;
+pub mod completions;
 pub mod credentials;
 pub mod demo;
+pub mod man;
 pub mod status;
 pub mod sync;
 pub mod synced;
@@ -13,6 +15,7 @@ use mrs_iam_sync::Client;
 
 use crate::args::{Cli, Command, GlobalArgs};
 use crate::exit::Failure;
+use crate::interrupt::Interrupt;
 use crate::progress::Mode;
 
 /// What every command works with.
@@ -21,8 +24,14 @@ pub struct Ctx {
     pub client: Client,
     /// `--json`: one JSON object per line instead of text.
     pub json: bool,
-    /// How to show waiting.
+    /// How to show progress.
     pub progress: Mode,
+    /// Ctrl-C, for the commands that stop cleanly on it (`status`, waiting).
+    pub interrupt: Interrupt,
+    /// The global options a follow-up command needs to reach the same
+    /// service (`--region`, `--endpoint`, `--project-id`; never a token),
+    /// each with a leading space.
+    pub same_service: String,
 }
 
 /// Runs the command of the command line. Arguments are checked before the
@@ -31,53 +40,72 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match &cli.command {
         Command::Demo(args) => demo::run(args, Mode::resolve(global.progress, Mode::Lines)).await,
-        Command::Credentials => with_context(global, async |ctx| credentials::run(ctx).await).await,
+        Command::Completions(args) => completions::run(args.shell),
+        Command::Man(args) => man::run(args),
+        Command::Credentials => {
+            with_context(global, false, async |ctx| credentials::run(ctx).await).await
+        }
         Command::Status(args) => {
             let ids = status::cluster_ids(global, args)?;
-            with_context(global, async |ctx| {
-                status::run(ctx, &ids, args.concurrency.into()).await
+            let remaining = status::Remaining::prepare(args.remaining.as_deref())?;
+            with_context(global, true, async |ctx| {
+                status::run(ctx, &ids, args.concurrency.into(), remaining).await
             })
             .await
         }
         Command::Wait(args) => {
             let (cluster_id, options) = (one_cluster(global)?, wait::options(args)?);
-            with_context(global, async |ctx| {
-                wait::run(ctx, cluster_id, &options).await
+            with_context(global, true, async |ctx| {
+                wait::run(ctx, cluster_id, &options, None).await
             })
             .await
         }
         Command::Sync(args) => {
             let (cluster_id, options) = (one_cluster(global)?, wait::options(&args.waiting)?);
-            with_context(global, async |ctx| {
+            with_context(global, args.wait, async |ctx| {
                 sync::run(ctx, cluster_id, args, &options).await
             })
             .await
         }
         Command::Users => {
             let cluster_id = one_cluster(global)?;
-            with_context(global, async |ctx| users::run(ctx, cluster_id).await).await
+            with_context(global, false, async |ctx| users::run(ctx, cluster_id).await).await
         }
         Command::Cancel(args) => {
             let cluster_id = one_cluster(global)?;
-            with_context(global, async |ctx| cancel::run(ctx, cluster_id, args).await).await
+            with_context(global, false, async |ctx| {
+                cancel::run(ctx, cluster_id, args).await
+            })
+            .await
         }
         Command::Synced => {
             let cluster_id = one_cluster(global)?;
-            with_context(global, async |ctx| synced::run(ctx, cluster_id).await).await
+            with_context(global, false, async |ctx| {
+                synced::run(ctx, cluster_id).await
+            })
+            .await
         }
     }
 }
 
-/// Runs `work` with the client and output settings of the global options,
-/// then says once on stderr if the gateway throttled the run.
+/// Runs `work` with the client and output settings of the global options
+/// (taking over Ctrl-C when `interruptible`), then says once on stderr if
+/// the gateway throttled the run.
 async fn with_context(
     global: &GlobalArgs,
+    interruptible: bool,
     work: impl AsyncFnOnce(&Ctx) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
     let ctx = Ctx {
         client: crate::client::build(global)?,
         json: global.json,
         progress: Mode::resolve(global.progress, Mode::Quiet),
+        interrupt: if interruptible {
+            Interrupt::listen()
+        } else {
+            Interrupt::none()
+        },
+        same_service: same_service(global),
     };
     let outcome = work(&ctx).await;
     let report = ctx.client.throttling();
@@ -103,6 +131,19 @@ fn throttling_note(refused: u64, rate: Option<f64>) -> String {
         }
         None => format!("note: throttled by the gateway ({refusals})"),
     }
+}
+
+/// ` --region R --endpoint URL --project-id P`, as far as they were given.
+fn same_service(global: &GlobalArgs) -> String {
+    let given = [
+        ("--region", &global.region),
+        ("--endpoint", &global.endpoint),
+        ("--project-id", &global.project_id),
+    ];
+    given
+        .into_iter()
+        .filter_map(|(flag, value)| Some(format!(" {flag} {}", value.as_deref()?)))
+        .collect()
 }
 
 /// The one valid `--cluster-id` of a single-cluster command.

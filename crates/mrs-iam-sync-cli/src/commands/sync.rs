@@ -44,7 +44,7 @@ pub async fn run(
         ));
     }
     if args.wait {
-        super::wait::run(ctx, cluster_id, options).await?;
+        super::wait::run(ctx, cluster_id, options, Some(args)).await?;
     }
     Ok(())
 }

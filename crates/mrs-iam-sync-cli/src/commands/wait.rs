@@ -1,10 +1,10 @@
 //! `wait`: poll until no IAM sync runs on the cluster.
 
-use mrs_iam_sync::{WaitOptions, WaitProgress};
+use mrs_iam_sync::{OneLine, WaitOptions, WaitProgress};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::args::WaitArgs;
+use crate::args::{SyncArgs, WaitArgs};
 use crate::duration;
 use crate::exit::Failure;
 use crate::output;
@@ -38,11 +38,69 @@ pub fn options(args: &WaitArgs) -> Result<WaitOptions, Failure> {
     })
 }
 
-/// Waits, then says how long it took.
-pub async fn run(ctx: &Ctx, cluster_id: &str, options: &WaitOptions) -> Result<(), Failure> {
-    let done = crate::progress::wait(&ctx.client, cluster_id, options, ctx.progress).await?;
+/// Waits, then says how long it took. Ctrl-C stops the waiting only: the
+/// message says the sync goes on in the service (that of `started`, when
+/// this run started it) and how to watch or undo it.
+pub async fn run(
+    ctx: &Ctx,
+    cluster_id: &str,
+    options: &WaitOptions,
+    started: Option<&SyncArgs>,
+) -> Result<(), Failure> {
+    let waiting = crate::progress::wait(&ctx.client, cluster_id, options, ctx.progress);
+    let done = tokio::select! {
+        done = waiting => done?,
+        () = ctx.interrupt.first() => {
+            return Err(Failure::Interrupted(goes_on(ctx, cluster_id, started)));
+        }
+    };
     report(ctx, cluster_id, &done);
     Ok(())
+}
+
+/// What Ctrl-C during a wait tells: the sync goes on, and the commands that
+/// watch it and undo it.
+fn goes_on(ctx: &Ctx, cluster_id: &str, started: Option<&SyncArgs>) -> String {
+    let same = &ctx.same_service;
+    let cluster = shell_word(cluster_id);
+    let (what, names) = match started {
+        Some(args) if !args.all => {
+            let users = args
+                .users
+                .iter()
+                .map(|u| format!(" --user {}", shell_word(u)));
+            let groups = args
+                .groups
+                .iter()
+                .map(|g| format!(" --group {}", shell_word(g)));
+            (
+                "the sync started on",
+                users.chain(groups).collect::<String>(),
+            )
+        }
+        Some(_) => (
+            "the sync started on",
+            " --user NAME --group NAME".to_owned(),
+        ),
+        None => ("a sync running on", " --user NAME --group NAME".to_owned()),
+    };
+    format!(
+        "interrupted: {what} {} goes on in the service; only the waiting stopped.\n\
+         watch it:  mrs-iam-sync{same} wait --cluster-id {cluster}\n\
+         cancel it: mrs-iam-sync{same} cancel --cluster-id {cluster}{names}\n\
+         \x20          (removes these users and groups from the cluster, from a running sync's result too)",
+        OneLine(cluster_id)
+    )
+}
+
+/// A word as a POSIX shell reads it back: bare when it is plain, else in
+/// single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.@:/=+,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        return word.to_owned();
+    }
+    format!("'{}'", OneLine(word).to_string().replace('\'', r"'\''"))
 }
 
 /// Prints the end of a successful wait.
@@ -61,5 +119,19 @@ pub fn report(ctx: &Ctx, cluster_id: &str, done: &WaitProgress) {
             done.polls,
             if done.polls == 1 { "" } else { "s" }
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_for_the_shell_when_needed() {
+        assert_eq!(shell_word("user1"), "user1");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("x\ny"), "'x y'");
+        assert_eq!(shell_word(""), "''");
     }
 }

@@ -187,6 +187,90 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// Starts it without a terminal (stdout and stderr piped), to signal it
+    /// while it runs.
+    pub fn spawn(mut self) -> Running {
+        let mut child = self
+            .command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let collect = |mut pipe: Box<dyn std::io::Read + Send>| {
+            let text = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let sink = text.clone();
+            let reader = std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while let Ok(read @ 1..) = pipe.read(&mut buffer) {
+                    sink.lock().unwrap().extend_from_slice(&buffer[..read]);
+                }
+            });
+            (text, reader)
+        };
+        let stdout = collect(Box::new(child.stdout.take().expect("stdout")));
+        let stderr = collect(Box::new(child.stderr.take().expect("stderr")));
+        Running {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+type Collected = (
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    std::thread::JoinHandle<()>,
+);
+
+/// A run of the binary still going (see [`Cli::spawn`]).
+pub struct Running {
+    child: std::process::Child,
+    stdout: Collected,
+    stderr: Collected,
+}
+
+impl Running {
+    /// stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.0.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (at most 30 s) until stderr says `text`.
+    #[track_caller]
+    pub fn wait_for_stderr(&self, text: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !self.stderr().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {text:?} on stderr: {:?}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGINT, as `kill -INT` would.
+    pub fn interrupt(&self) {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("a pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT");
+    }
+
+    /// Waits for the end.
+    pub fn finish(mut self) -> Run {
+        let status = self.child.wait().expect("the binary ends");
+        let text = |(collected, reader): Collected| {
+            reader.join().expect("pipe reader");
+            String::from_utf8(collected.lock().unwrap().clone()).expect("UTF-8")
+        };
+        Run {
+            code: status.code().expect("exited, not killed"),
+            stdout: text(self.stdout),
+            stderr: text(self.stderr),
+        }
+    }
+}
+
 /// What a run of the binary did.
 #[derive(Debug)]
 pub struct Run {
@@ -281,4 +365,143 @@ pub fn json_settings() -> insta::Settings {
     settings.add_redaction("[].elapsed_ms", "[elapsed]");
     settings.add_redaction("[].polls", "[polls]");
     settings
+}
+
+/// `n` valid cluster ids, `cid-0000`, `cid-0001`, ...
+pub fn cluster_ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("cid-{i:04}")).collect()
+}
+
+/// A server that knows `clusters` and answers each request `latency` late.
+pub fn slow_server(clusters: &[String], latency: Duration) -> TestServer {
+    TestServer::with(Config {
+        clusters: clusters.to_vec(),
+        latency,
+        sync_duration: SYNC,
+        ..Config::default()
+    })
+}
+
+/// The binary on a pseudo-terminal (120 columns, 30 rows) for stdin and
+/// stderr, as an operator runs it, with stdout redirected to a file; the
+/// same clean environment as [`Cli`], `TERM=xterm`, and the demo AK/SK.
+pub struct Terminal {
+    child: std::process::Child,
+    pty: std::sync::Arc<pty_process::blocking::Pty>,
+    screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// Where stdout goes.
+    pub stdout: PathBuf,
+    started: std::time::Instant,
+}
+
+impl Terminal {
+    /// Starts `mrs-iam-sync --endpoint <server> ARGS...`.
+    pub fn start(server: &TestServer, name: &str, args: &[&str]) -> Terminal {
+        let (pty, pts) = pty_process::blocking::open().expect("a pseudo-terminal");
+        pty.resize(pty_process::Size::new(30, 120)).expect("resize");
+        let stdout = scratch_file(&format!("{name}.stdout"), "");
+        let file = std::fs::File::create(&stdout).expect("stdout file");
+        let child = pty_process::blocking::Command::new(env!("CARGO_BIN_EXE_mrs-iam-sync"))
+            .env_clear()
+            .env("HOME", "/nonexistent-home-of-the-cli-tests")
+            .env("HUAWEICLOUD_SDK_METADATA_ENDPOINT", closed_port_url())
+            .env("TERM", "xterm")
+            .env("HUAWEICLOUD_SDK_AK", DEMO_AK)
+            .env("HUAWEICLOUD_SDK_SK", DEMO_SK)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", DEMO_PROJECT_ID)
+            .arg("--endpoint")
+            .arg(server.server().base_url())
+            .args(args)
+            .stdout(file)
+            .spawn(pts)
+            .expect("the binary starts on the terminal");
+        let pty = std::sync::Arc::new(pty);
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reader = {
+            let (pty, screen) = (pty.clone(), screen.clone());
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                // EIO once the child has gone and the terminal is closed.
+                while let Ok(read @ 1..) = std::io::Read::read(&mut &*pty, &mut buffer) {
+                    screen.lock().unwrap().extend_from_slice(&buffer[..read]);
+                }
+            })
+        };
+        Terminal {
+            child,
+            pty,
+            screen,
+            reader: Some(reader),
+            stdout,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// Everything written to the terminal so far.
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (at most 30 s) until `ready` holds for the terminal's text.
+    #[track_caller]
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !ready(&self.screen()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {what}:\n{:?}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Types Ctrl-C: the terminal sends SIGINT to the process.
+    pub fn press_ctrl_c(&self) {
+        std::io::Write::write_all(&mut &*self.pty, b"\x03").expect("type Ctrl-C");
+    }
+
+    /// Waits for the exit (at most 30 s).
+    pub fn finish(mut self) -> TerminalRun {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the binary did not exit:\n{:?}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = self.started.elapsed();
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("reader");
+        }
+        TerminalRun {
+            code: status.code().expect("exited, not killed"),
+            took,
+            screen: self.screen(),
+            stdout: self.stdout(),
+        }
+    }
+
+    /// What stdout received so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout).expect("stdout file")
+    }
+}
+
+/// What a run on the terminal did.
+#[derive(Debug)]
+pub struct TerminalRun {
+    /// The exit code.
+    pub code: i32,
+    /// From start to exit.
+    pub took: Duration,
+    /// Everything written to the terminal (stderr), escape codes included.
+    pub screen: String,
+    /// stdout (a file).
+    pub stdout: String,
 }
