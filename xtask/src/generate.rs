@@ -2,13 +2,14 @@
 //! (`generated.rs`), and spec → [`crate::rules`] → its rules (`rules.rs`)
 //! and its path parameters' rules and types (`params.rs`).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use progenitor::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
 };
-use quote::quote;
+use quote::{ToTokens as _, quote};
 
 use crate::paths;
 use crate::spec::{self, Spec};
@@ -79,8 +80,16 @@ pub fn check_all_fresh(root: &Path, files: &[(&'static str, String)]) -> Result<
 /// need not build schemars.
 const SCHEMARS_DERIVE: &str = r#"#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]"#;
 
+/// What a response-only type gets: a field or variant the service adds
+/// later is then a minor change for dependants (they read these types, and
+/// build them through `T::builder()` in tests), where it would otherwise
+/// break every struct literal and exhaustive `match`.
+const NON_EXHAUSTIVE: &str = "#[non_exhaustive]";
+
 /// The settings of the generator: part of the source of the generated file.
-fn settings(spec: &Spec) -> GenerationSettings {
+/// `patched` lists the generated types to annotate, with whether each is
+/// response-only (see [`response_only_types`]).
+fn settings(spec: &Spec, patched: &BTreeMap<String, bool>) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         // Builder style, as in Oxide's SDK: `client.op().cluster_id(..).send()`.
@@ -124,29 +133,121 @@ fn settings(spec: &Spec) -> GenerationSettings {
             [TypeImpl::FromStr].into_iter(),
         );
     }
-    // Every type comes from a named schema; progenitor sets attributes per type.
-    let schemas = spec
-        .openapi
-        .components
-        .iter()
-        .flat_map(|c| c.schemas.keys());
-    for name in schemas {
-        settings.with_patch(name, TypePatch::default().with_attr(SCHEMARS_DERIVE));
+    // progenitor sets attributes per type name (one patch per name).
+    for (name, response_only) in patched {
+        let mut patch = TypePatch::default();
+        patch.with_attr(SCHEMARS_DERIVE);
+        if *response_only {
+            patch.with_attr(NON_EXHAUSTIVE);
+        }
+        settings.with_patch(name, &patch);
     }
     settings
 }
 
 /// Generates the complete file text, header included. Deterministic: the same
 /// spec gives the same bytes.
+///
+/// Two passes: the first finds the types progenitor emits and which of them
+/// only come back from the service; the second emits them with their
+/// attributes (the JSON-Schema derive on every type, `#[non_exhaustive]` on
+/// the response-only ones). Inline schemas get their generated names in the
+/// first pass, so they are covered as named ones are.
 pub fn render(spec: &Spec) -> Result<String> {
-    let mut generator = Generator::new(&settings(spec));
+    let first = generate_file(spec, &BTreeMap::new())?;
+    let response_only = response_only_types(&first);
+    let patched: BTreeMap<String, bool> = declared_types(&first)
+        .into_keys()
+        .map(|name| {
+            let only = response_only.contains(&name);
+            (name, only)
+        })
+        .collect();
+    let file = generate_file(spec, &patched)?;
+    let body = prettyplease::unparse(&file);
+    Ok(format!("{}{body}", header()))
+}
+
+fn generate_file(spec: &Spec, patched: &BTreeMap<String, bool>) -> Result<syn::File> {
+    let mut generator = Generator::new(&settings(spec, patched));
     let tokens = generator
         .generate_tokens(&spec.openapi)
         .map_err(|err| anyhow!("{}: progenitor cannot generate a client: {err}", spec.name))?;
-    let file: syn::File =
-        syn::parse2(tokens).context("progenitor produced code that does not parse")?;
-    let body = prettyplease::unparse(&file);
-    Ok(format!("{}{body}", header()))
+    syn::parse2(tokens).context("progenitor produced code that does not parse")
+}
+
+/// The structs and enums of the generated `types` module, each with the
+/// names of the identifiers its fields and variants mention.
+fn declared_types(file: &syn::File) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    let types = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    });
+    for item in types.into_iter().flatten() {
+        let (name, body) = match item {
+            syn::Item::Struct(s) => (&s.ident, s.fields.to_token_stream()),
+            syn::Item::Enum(e) => (&e.ident, e.variants.to_token_stream()),
+            _ => continue,
+        };
+        out.insert(name.to_string(), idents(body));
+    }
+    out
+}
+
+/// Every identifier in a token stream, groups included.
+fn idents(tokens: proc_macro2::TokenStream) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                out.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => out.extend(idents(group.stream())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The generated types that no request reaches: not a parameter or body of
+/// any operation builder's setters (every method but `new` and `send`), nor
+/// a field or variant of one of those, transitively. Callers only read them
+/// (a decoded answer), so they can be non-exhaustive; request types stay
+/// exhaustive, so that `T { field, ..Default::default() }` keeps working.
+pub fn response_only_types(file: &syn::File) -> BTreeSet<String> {
+    let declared = declared_types(file);
+    let builders = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    });
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    for item in builders.into_iter().flatten() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for member in &block.items {
+            if let syn::ImplItem::Fn(method) = member
+                && method.sig.ident != "new"
+                && method.sig.ident != "send"
+            {
+                let mentioned = idents(method.sig.to_token_stream());
+                reached.extend(mentioned.into_iter().filter(|n| declared.contains_key(n)));
+            }
+        }
+    }
+    let mut pending: Vec<String> = reached.iter().cloned().collect();
+    while let Some(name) = pending.pop() {
+        for inner in declared.get(&name).into_iter().flatten() {
+            if declared.contains_key(inner) && reached.insert(inner.clone()) {
+                pending.push(inner.clone());
+            }
+        }
+    }
+    declared
+        .into_keys()
+        .filter(|name| !reached.contains(name))
+        .collect()
 }
 
 /// Generates the rules module, header included. Deterministic too.

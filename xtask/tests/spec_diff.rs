@@ -500,9 +500,9 @@ fn json_has_stable_field_names() {
         assert!(value["rust_api"][field].is_array(), "{field}");
     }
     // Spec and Rust API changes count together; the split is there too.
-    assert_eq!(value["summary"]["breaking"], 3);
+    assert_eq!(value["summary"]["breaking"], 4);
     assert_eq!(value["summary"]["spec"]["breaking"], 2);
-    assert_eq!(value["summary"]["rust_api"]["breaking"], 1);
+    assert_eq!(value["summary"]["rust_api"]["breaking"], 2);
     for field in ["item", "signature", "level", "rule"] {
         assert!(
             value["rust_api"]["removed"][0].get(field).is_some(),
@@ -525,9 +525,51 @@ fn levels_judged_for_a_rust_client() {
         level("enum_values", "response-property-enum-value-added"),
         Level::Breaking
     );
+    // The wire is unaffected; the Rust enum's new variant is rated by the
+    // Rust API rules (a request enum is exhaustive: breaking).
     assert_eq!(
         level("enum_values", "request-property-enum-value-added"),
-        Level::Warn
+        Level::Info
+    );
+    let rust_rule = |case: &str, item: &str| {
+        let report = report(case);
+        let api = &report.rust_api;
+        api.added
+            .iter()
+            .chain(&api.removed)
+            .map(|e| (e.item.clone(), e.rule.clone(), e.level))
+            .chain(
+                api.changed
+                    .iter()
+                    .map(|c| (c.item.clone(), c.rule.clone(), c.level)),
+            )
+            .find(|(found, _, _)| found == item)
+            .map(|(_, rule, level)| (rule, level))
+            .unwrap()
+    };
+    assert_eq!(
+        rust_rule(
+            "enum_values",
+            "types::UpdateSyncIamUserRequestSyncMode::Mirror"
+        ),
+        (
+            "rust-variant-added-to-exhaustive-enum".to_owned(),
+            Level::Breaking
+        )
+    );
+    assert_eq!(
+        rust_rule(
+            "request_properties",
+            "types::UpdateSyncIamUserRequest.comment"
+        ),
+        (
+            "rust-field-added-to-exhaustive-struct".to_owned(),
+            Level::Breaking
+        )
+    );
+    assert_eq!(
+        rust_rule("response_properties", "types::SyncTaskAccepted.started_at"),
+        ("rust-field-added".to_owned(), Level::Info)
     );
     assert_eq!(
         level("operation_renamed", "api-operation-id-updated"),

@@ -14,6 +14,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mrs_iam_sync::types;
+use mrs_iam_sync::types::error::ConversionError;
 use mrs_iam_sync_rules::{self as rules, BodyUse, InvalidValue, Operation, OperationId, PathParam};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -515,6 +516,34 @@ fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response 
     raw_response(status, JSON, body)
 }
 
+/// An answer of the spec's generated response type, made with its builder
+/// (the response types are `#[non_exhaustive]`, as every dependant sees
+/// them).
+fn built_response<T>(
+    status: StatusCode,
+    builder: impl TryInto<T, Error = ConversionError>,
+    rid: &str,
+) -> Response
+where
+    T: serde::Serialize,
+{
+    match builder.try_into() {
+        Ok(answer) => json_response(status, &answer),
+        Err(e) => unbuildable(&e, rid),
+    }
+}
+
+/// A response type the server could not build (a required field it does
+/// not set, after a spec change): 500, saying so.
+fn unbuildable(e: &ConversionError, rid: &str) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "MRS.0011",
+        format!("the loopback server cannot build its answer: {e}"),
+        rid,
+    )
+}
+
 fn raw_response(
     status: StatusCode,
     content_type: &'static str,
@@ -740,17 +769,22 @@ fn operate(shared: &Shared, routed: &Routed<'_>) -> Response {
     match routed.op.id {
         OperationId::ListClusterSyncTaskStatus => {
             let is_synchronizing = states().get(project_id, cluster_id).is_synchronizing(now);
-            json_response(StatusCode::OK, &types::SyncTaskStatus { is_synchronizing })
+            let answer = types::SyncTaskStatus::builder().is_synchronizing(is_synchronizing);
+            built_response::<types::SyncTaskStatus>(StatusCode::OK, answer, rid)
         }
         OperationId::ListClusterSyncStatus => {
             let is_synchronous = states().get(project_id, cluster_id).is_synchronous(now);
-            json_response(StatusCode::OK, &types::ClusterSyncStatus { is_synchronous })
+            let answer = types::ClusterSyncStatus::builder().is_synchronous(is_synchronous);
+            built_response::<types::ClusterSyncStatus>(StatusCode::OK, answer, rid)
         }
         OperationId::ShowSyncIamUser => {
             let (user_names, group_names) = states().get(project_id, cluster_id).principals(now);
-            let principals = types::SyncedIamPrincipals {
-                user_names,
-                group_names,
+            let principals = types::SyncedIamPrincipals::builder()
+                .user_names(user_names)
+                .group_names(group_names);
+            let principals = match types::SyncedIamPrincipals::try_from(principals) {
+                Ok(principals) => principals,
+                Err(e) => return unbuildable(&e, rid),
             };
             let mut answer = serde_json::to_value(&principals).unwrap_or_default();
             if !config.omit_empty_lists
@@ -776,7 +810,7 @@ fn operate(shared: &Shared, routed: &Routed<'_>) -> Response {
                 config.sync_duration,
             );
             match started {
-                Ok(()) => accepted(),
+                Ok(()) => accepted(rid),
                 Err(SyncRefused::AlreadyRunning) => error(
                     StatusCode::CONFLICT,
                     "MRS.0409",
@@ -808,17 +842,15 @@ fn operate(shared: &Shared, routed: &Routed<'_>) -> Response {
                 &request.group_names,
                 now,
             );
-            accepted()
+            accepted(rid)
         }
     }
 }
 
 /// 202 `{"state":"synchronizing"}`, as the API reference shows.
-fn accepted() -> Response {
-    let state = types::SyncTaskAccepted {
-        state: "synchronizing".to_owned(),
-    };
-    json_response(StatusCode::ACCEPTED, &state)
+fn accepted(rid: &str) -> Response {
+    let state = types::SyncTaskAccepted::builder().state("synchronizing");
+    built_response::<types::SyncTaskAccepted>(StatusCode::ACCEPTED, state, rid)
 }
 
 /// Why a request body was refused.

@@ -28,6 +28,7 @@ pub mod types {
     }
     ///Whether the cluster has completed IAM synchronization. Required for the same reason as `is_synchronizing`: silence is not `false`.
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ClusterSyncStatus {
         ///`true` once the cluster has been synchronized with IAM.
@@ -40,6 +41,7 @@ pub mod types {
     }
     ///An error as the client hands it out, whatever shape of `ErrorBody` it came in: the code (the HTTP status when the body had none), the message in `error_msg` (or `message`), and the gateway's request id. The generated client decodes error responses into this type after normalising the body; no response is declared with it.
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrorResponse {
         ///The error code.
@@ -61,6 +63,7 @@ pub mod types {
     }
     ///The service accepted the request and runs it in the background. `state` is required: it is the whole answer.
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SyncTaskAccepted {
         ///The task state, for example `synchronizing`.
@@ -73,6 +76,7 @@ pub mod types {
     }
     ///Whether an IAM synchronization task is running on the cluster. The field is required here although the official SDKs treat it as optional: a missing answer must not read as "not running".
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SyncTaskStatus {
         ///`true` while a synchronization task is running.
@@ -85,6 +89,7 @@ pub mod types {
     }
     ///The IAM users and groups that have been synchronized to the cluster. Both lists are optional: the service leaves out an empty list, and an absent list means none.
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SyncedIamPrincipals {
         ///Names of the synchronized IAM user groups.

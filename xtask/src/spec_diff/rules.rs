@@ -117,8 +117,8 @@ const FIXED: &[(&str, Level, &str)] = &[
     ),
     (
         "new-optional-request-property",
-        Warn,
-        "a new optional request property: wire-compatible, but the request struct gains a pub field, so struct literals in user code break (builders do not)",
+        Info,
+        "a new optional request property: wire-compatible (an old client leaves it out); the request struct gains a pub field, which the Rust API rules rate (`rust-field-added-to-exhaustive-struct`)",
     ),
     (
         "request-property-removed",
@@ -143,7 +143,7 @@ const FIXED: &[(&str, Level, &str)] = &[
     (
         "response-optional-property-added",
         Info,
-        "a new optional response property: deserialization is unaffected; the response struct gains a pub field (only struct literals, e.g. in test fixtures, break)",
+        "a new optional response property: deserialization is unaffected; the response struct, `#[non_exhaustive]`, gains a pub field that breaks no caller (`rust-field-added`)",
     ),
     (
         "response-required-property-removed",
@@ -304,7 +304,12 @@ const RUST: &[(&str, Level, &str)] = &[
     (
         "rust-field-added",
         Info,
-        "a new pub field (the spec rules judge what it does to struct literals)",
+        "a new pub field of a struct callers cannot build with a literal (`#[non_exhaustive]`, as every response type is, or with private fields): nothing of theirs stops compiling",
+    ),
+    (
+        "rust-field-added-to-exhaustive-struct",
+        Breaking,
+        "a new pub field of a struct callers can build with a literal (a request type): `T { a, b }` without `..` stops compiling (cargo-semver-checks: `constructible_struct_adds_field`); `T { a, ..Default::default() }` and the builders keep working",
     ),
     (
         "rust-variant-removed",
@@ -319,7 +324,27 @@ const RUST: &[(&str, Level, &str)] = &[
     (
         "rust-variant-added",
         Info,
-        "a new enum variant (the spec's enum rules judge what it does to matches)",
+        "a new variant of a `#[non_exhaustive]` enum (every response type is): callers' matches already have a `_` arm",
+    ),
+    (
+        "rust-variant-added-to-exhaustive-enum",
+        Breaking,
+        "a new variant of an exhaustive enum (a request type): `match` without `_` stops compiling (cargo-semver-checks: `enum_variant_added`)",
+    ),
+    (
+        "rust-type-became-non-exhaustive",
+        Breaking,
+        "a type became `#[non_exhaustive]`: struct literals, and matches without `_`, stop compiling outside the crate (cargo-semver-checks: `struct_marked_non_exhaustive`, `enum_marked_non_exhaustive`)",
+    ),
+    (
+        "rust-type-marked-non-exhaustive",
+        Info,
+        "a type callers could not build with a literal anyway (it has private fields, as typify's newtypes do) became `#[non_exhaustive]`: nothing of theirs changes",
+    ),
+    (
+        "rust-type-became-exhaustive",
+        Info,
+        "a type is no longer `#[non_exhaustive]`: callers may now build or match it exhaustively",
     ),
     (
         "rust-method-removed",
@@ -430,9 +455,9 @@ const SCHEMA: &[(&str, Level, Level, &str)] = &[
     ),
     (
         "enum-value-added",
-        Warn,
+        Info,
         Breaking,
-        "an enum value was added: a response enum is a closed Rust enum, exhaustive matches break; on the request side the enum gains a variant",
+        "an enum value was added: in a response, the old client cannot decode the new value (its enum refuses what it does not know); on the request side the wire is unaffected and the Rust enum gains a variant, which the Rust API rules rate (`rust-variant-added-to-exhaustive-enum`)",
     ),
     (
         "enum-value-removed",

@@ -67,10 +67,13 @@ impl ApiDiff {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }
 
-    /// Whether code written against the old surface may stop compiling:
-    /// something was removed or changed.
+    /// Whether code written against the old surface may stop compiling, by
+    /// Rust's semver rules: an item was removed or changed, or one was
+    /// added where callers could be exhaustive (a field of a struct they
+    /// can build with a literal, a variant of an enum they can match
+    /// without `_`), or a type became `#[non_exhaustive]`.
     pub fn is_breaking(&self) -> bool {
-        !self.removed.is_empty() || !self.changed.is_empty()
+        self.levels().any(|level| level == Level::Breaking)
     }
 
     /// The levels of all its entries.
@@ -113,9 +116,49 @@ fn kind<'a>(item: &'a str, signature: &str) -> Kind<'a> {
     }
 }
 
+/// The type an item is a member of: `types::A` for the field `types::A.x`
+/// or the variant `types::A::B`.
+fn parent_type<'a>(item: &'a str, kind: Kind<'_>) -> Option<&'a str> {
+    match kind {
+        Kind::Field => item.rsplit_once('.').map(|(parent, _)| parent),
+        Kind::Variant => item.rsplit_once("::").map(|(parent, _)| parent),
+        _ => None,
+    }
+}
+
 /// The rule id and level of a change (`removed`, `changed` or `added`) to an
-/// item.
-fn rule(item: &str, signature: &str, change: &str) -> (String, Level) {
+/// item of `base` (the surface before; `after` the new signature of a
+/// changed item).
+fn rule(base: &Surface, item: &str, signature: &str, change: &str, after: &str) -> (String, Level) {
+    let kind = kind(item, signature);
+    let parent_exhaustive = parent_type(item, kind)
+        .and_then(|parent| base.0.get(parent))
+        .is_some_and(|shape| exhaustive(shape));
+    let id = match (kind, change) {
+        (Kind::Field, "added") if parent_exhaustive => {
+            "rust-field-added-to-exhaustive-struct".to_string()
+        }
+        (Kind::Variant, "added") if parent_exhaustive => {
+            "rust-variant-added-to-exhaustive-enum".to_string()
+        }
+        (Kind::Type, "changed") if unmarked(after) == Some(signature) => {
+            if exhaustive(signature) {
+                "rust-type-became-non-exhaustive".to_string()
+            } else {
+                "rust-type-marked-non-exhaustive".to_string()
+            }
+        }
+        (Kind::Type, "changed") if unmarked(signature) == Some(after) => {
+            "rust-type-became-exhaustive".to_string()
+        }
+        _ => return plain_rule(item, signature, change),
+    };
+    let level = rules::level(&id).unwrap_or(Level::Breaking);
+    (id, level)
+}
+
+/// The rule of a change judged by the item alone.
+fn plain_rule(item: &str, signature: &str, change: &str) -> (String, Level) {
     let id = match (kind(item, signature), change) {
         (Kind::Impl(name), "removed") => rules::DERIVES
             .iter()
@@ -156,6 +199,41 @@ pub fn surface(code: &str) -> Result<Surface> {
 
 fn public(vis: &Visibility) -> bool {
     matches!(vis, Visibility::Public(_))
+}
+
+/// How a `#[non_exhaustive]` type's signature starts.
+const NON_EXHAUSTIVE: &str = "#[non_exhaustive]";
+
+/// The signature of a struct with named fields some of which are private:
+/// no caller can build it with a literal.
+const PRIVATE_FIELDS: &str = "struct { .. }";
+
+fn non_exhaustive(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("non_exhaustive"))
+}
+
+/// The signature without its `#[non_exhaustive]`, if it has one.
+fn unmarked(signature: &str) -> Option<&str> {
+    signature.strip_prefix(NON_EXHAUSTIVE).map(str::trim_start)
+}
+
+fn marked_shape(marked: bool, shape: String) -> String {
+    if marked {
+        format!("{NON_EXHAUSTIVE} {shape}")
+    } else {
+        shape
+    }
+}
+
+/// Whether a type with this signature can be used exhaustively outside its
+/// crate: a struct built with a literal (every field public, not
+/// `#[non_exhaustive]`), an enum matched without a `_` arm. Adding a field
+/// or a variant to it breaks those uses (cargo-semver-checks'
+/// `constructible_struct_adds_field` and `enum_variant_added`).
+fn exhaustive(signature: &str) -> bool {
+    matches!(signature, "struct" | "struct;" | "enum") || signature.starts_with("struct(pub ")
 }
 
 /// Shortens the paths progenitor spells out in full.
@@ -296,9 +374,16 @@ fn types(out: &mut BTreeMap<String, String>, at: &str, m: &syn::ItemMod) {
             Item::Struct(s) if public(&s.vis) => {
                 let name = format!("{at}::{}", s.ident);
                 insert_derives(out, &name, &s.attrs);
+                let marked = non_exhaustive(&s.attrs);
                 match &s.fields {
                     Fields::Named(fields) => {
-                        out.insert(name.clone(), "struct".to_string());
+                        let all_public = fields.named.iter().all(|field| public(&field.vis));
+                        let shape = match (marked, all_public) {
+                            (true, _) => format!("{NON_EXHAUSTIVE} struct"),
+                            (false, true) => "struct".to_string(),
+                            (false, false) => PRIVATE_FIELDS.to_string(),
+                        };
+                        out.insert(name.clone(), shape);
                         for field in &fields.named {
                             if let (true, Some(ident)) = (public(&field.vis), &field.ident) {
                                 out.insert(format!("{name}.{ident}"), ty(&field.ty));
@@ -306,18 +391,36 @@ fn types(out: &mut BTreeMap<String, String>, at: &str, m: &syn::ItemMod) {
                         }
                     }
                     Fields::Unnamed(fields) => {
-                        let inner: Vec<String> = fields.unnamed.iter().map(|f| ty(&f.ty)).collect();
-                        out.insert(name, format!("struct({})", inner.join(", ")));
+                        // `pub` before each field when all are public (the
+                        // tuple struct can be built with `T(..)`).
+                        let all_public = fields.unnamed.iter().all(|field| public(&field.vis));
+                        let inner: Vec<String> = fields
+                            .unnamed
+                            .iter()
+                            .map(|f| {
+                                let shown = ty(&f.ty);
+                                if all_public {
+                                    format!("pub {shown}")
+                                } else {
+                                    shown
+                                }
+                            })
+                            .collect();
+                        let shape = format!("struct({})", inner.join(", "));
+                        out.insert(name, marked_shape(marked, shape));
                     }
                     Fields::Unit => {
-                        out.insert(name, "struct;".to_string());
+                        out.insert(name, marked_shape(marked, "struct;".to_string()));
                     }
                 }
             }
             Item::Enum(e) if public(&e.vis) => {
                 let name = format!("{at}::{}", e.ident);
                 insert_derives(out, &name, &e.attrs);
-                out.insert(name.clone(), "enum".to_string());
+                out.insert(
+                    name.clone(),
+                    marked_shape(non_exhaustive(&e.attrs), "enum".to_string()),
+                );
                 for variant in &e.variants {
                     let shape = match &variant.fields {
                         Fields::Unit => "variant".to_string(),
@@ -436,7 +539,7 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
                     continue;
                 }
                 removed_types.push(item);
-                let (rule, level) = rule(item, signature, "removed");
+                let (rule, level) = rule(base, item, signature, "removed", "");
                 out.removed.push(Entry {
                     item: item.clone(),
                     signature: signature.clone(),
@@ -446,7 +549,7 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
                 });
             }
             Some(after) if after != signature => {
-                let (rule, level) = rule(item, signature, "changed");
+                let (rule, level) = rule(base, item, signature, "changed", after);
                 out.changed.push(Changed {
                     item: item.clone(),
                     before: signature.clone(),
@@ -468,7 +571,7 @@ pub fn diff(base: &Surface, head: &Surface) -> ApiDiff {
             continue;
         }
         added_types.push(item);
-        let (rule, level) = rule(item, signature, "added");
+        let (rule, level) = rule(base, item, signature, "added", "");
         out.added.push(Entry {
             item: item.clone(),
             signature: signature.clone(),
@@ -553,7 +656,7 @@ mod tests {
                 "Client::op = fn op(&self) -> builder::Op<'_>",
                 "builder::Op = struct<'a>",
                 "builder::Op::id = fn id<V>(mut self, value: V) -> Self where V: TryInto<types::Id>",
-                "types::A = struct",
+                "types::A = struct { .. }",
                 "types::A.x = Option<String>",
                 "types::Id = struct(String)",
                 "types::Id impl TryFrom<&str> = impl",
@@ -658,6 +761,98 @@ mod tests {
         );
         // `B`: derived `Serialize` became a written-out impl: no change.
         assert!(d.changed.is_empty(), "{:?}", d.changed);
+    }
+
+    #[test]
+    fn added_fields_and_variants_break_what_callers_can_use_exhaustively() {
+        let before = surface(
+            "pub mod types {
+                pub struct Request { pub a: i32 }
+                #[non_exhaustive] pub struct Answer { pub a: i32 }
+                pub struct Sealed { pub a: i32, b: i32 }
+                pub enum Mode { Fast }
+                #[non_exhaustive] pub enum State { Done }
+                pub struct Flip { pub a: i32 }
+                #[non_exhaustive] pub struct Flop { pub a: i32 }
+                pub struct Id(String);
+            }",
+        )
+        .unwrap();
+        assert_eq!(before.0["types::Answer"], "#[non_exhaustive] struct");
+        assert_eq!(before.0["types::State"], "#[non_exhaustive] enum");
+        assert_eq!(
+            surface("pub mod types { pub struct A(pub i32, pub u8); pub struct B(i32, pub u8); }")
+                .unwrap()
+                .0
+                .into_values()
+                .collect::<Vec<_>>(),
+            ["struct(pub i32, pub u8)", "struct(i32, u8)"]
+        );
+        let after = surface(
+            "pub mod types {
+                pub struct Request { pub a: i32, pub z: i32 }
+                #[non_exhaustive] pub struct Answer { pub a: i32, pub z: i32 }
+                pub struct Sealed { pub a: i32, b: i32, pub z: i32 }
+                pub enum Mode { Fast, Slow }
+                #[non_exhaustive] pub enum State { Done, Failed }
+                #[non_exhaustive] pub struct Flip { pub a: i32 }
+                pub struct Flop { pub a: i32 }
+                #[non_exhaustive] pub struct Id(String);
+            }",
+        )
+        .unwrap();
+        let d = diff(&before, &after);
+        let rated: Vec<(&str, &str, Level)> = d
+            .added
+            .iter()
+            .map(|e| (e.item.as_str(), e.rule.as_str(), e.level))
+            .chain(
+                d.changed
+                    .iter()
+                    .map(|c| (c.item.as_str(), c.rule.as_str(), c.level)),
+            )
+            .collect();
+        assert_eq!(
+            rated,
+            [
+                ("types::Answer.z", "rust-field-added", Level::Info),
+                (
+                    "types::Mode::Slow",
+                    "rust-variant-added-to-exhaustive-enum",
+                    Level::Breaking
+                ),
+                (
+                    "types::Request.z",
+                    "rust-field-added-to-exhaustive-struct",
+                    Level::Breaking
+                ),
+                ("types::Sealed.z", "rust-field-added", Level::Info),
+                ("types::State::Failed", "rust-variant-added", Level::Info),
+                (
+                    "types::Flip",
+                    "rust-type-became-non-exhaustive",
+                    Level::Breaking
+                ),
+                ("types::Flop", "rust-type-became-exhaustive", Level::Info),
+                ("types::Id", "rust-type-marked-non-exhaustive", Level::Info),
+            ]
+        );
+        assert!(d.is_breaking());
+        // Only what callers cannot use exhaustively grew: not breaking.
+        let only_answers = surface(
+            "pub mod types {
+                pub struct Request { pub a: i32 }
+                #[non_exhaustive] pub struct Answer { pub a: i32, pub z: i32 }
+                pub struct Sealed { pub a: i32, b: i32 }
+                pub enum Mode { Fast }
+                #[non_exhaustive] pub enum State { Done, Failed }
+                pub struct Flip { pub a: i32 }
+                #[non_exhaustive] pub struct Flop { pub a: i32 }
+                pub struct Id(String);
+            }",
+        )
+        .unwrap();
+        assert!(!diff(&before, &only_answers).is_breaking());
     }
 
     #[test]
