@@ -255,7 +255,7 @@ async fn an_instance_without_agency_and_nothing_else_lists_every_source() {
     assert!(matches!(err, Error::Credentials(_)), "{err:?}");
     let text = err.to_string();
     assert!(
-        text.starts_with("credentials: no credentials found; tried, in order: 1. OIDC STS"),
+        text.starts_with("no credentials found; tried, in order: 1. OIDC STS"),
         "{text}"
     );
     assert!(
@@ -286,7 +286,25 @@ async fn discovery_errors_name_the_region_and_trace_id() {
     .await;
     let none = s.client(s.env(true, &[]));
     let err = none.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap_err();
-    let text = err.to_string();
+    let Error::ProjectLookup {
+        region,
+        status,
+        trace_id,
+        ..
+    } = &err
+    else {
+        panic!("expected a project lookup error, got {err:?}");
+    };
+    assert_eq!(region, "cn-north-4");
+    assert_eq!(status.as_u16(), 200, "IAM answered, with no such project");
+    assert!(
+        trace_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("loopback-trace-"))
+    );
+    assert_eq!(err.request_id(), trace_id.as_deref());
+    assert!(!err.is_retryable());
+    let text = err.report().to_string();
     assert!(
         text.contains("IAM has no project named cn-north-4"),
         "{text}"
@@ -303,6 +321,7 @@ async fn discovery_errors_name_the_region_and_trace_id() {
         .is_synchronizing(DEMO_CLUSTER_ID)
         .await
         .unwrap_err()
+        .report()
         .to_string();
     assert!(
         text.contains("[0123456789abcdef0123456789abcdef, fedcba9876543210fedcba9876543210]"),
@@ -321,11 +340,12 @@ async fn iam_errors_are_retried_as_the_retry_rules_say() {
         .region("cn-north-4")
         .endpoint(s.mrs.base_url())
         .environment(s.env(true, &[]))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(20),
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
         .build()
         .unwrap();
     assert!(!client.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap());

@@ -14,11 +14,11 @@ fn client(server: &HostileServer, retry: RetryPolicy, attempt: Duration) -> Clie
         .anonymous()
         .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
         .retry(retry)
-        .timeouts(Timeouts {
-            attempt,
-            total: attempt * 4,
-            ..Timeouts::default()
-        })
+        .timeouts(
+            Timeouts::default()
+                .with_attempt(attempt)
+                .with_total(attempt * 4),
+        )
         .max_response_bytes(64 * 1024)
         .build()
         .expect("client builds")
@@ -46,7 +46,7 @@ async fn a_declared_oversized_body_is_refused_without_reading_it() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit: 65536 }),
+        matches!(err, Error::ResponseTooLarge { limit: 65536, .. }),
         "{err:?}"
     );
     assert_eq!(
@@ -180,11 +180,10 @@ async fn a_connection_closed_mid_body_is_a_transport_error_after_retries() {
         sent: 10,
     })
     .await;
-    let retry = RetryPolicy {
-        max_attempts: 2,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(10),
-    };
+    let retry = RetryPolicy::default()
+        .with_max_attempts(2)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(10));
     let err = call(&client(&server, retry, Duration::from_secs(5)))
         .await
         .unwrap_err();

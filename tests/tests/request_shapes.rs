@@ -207,7 +207,7 @@ async fn every_signing_algorithm_signs_the_same_request() {
         .next()
         .expect("an example body");
     let server = CaptureServer::start(CannedResponse::json(200, "{}")).await;
-    for algorithm in SigningAlgorithm::ALL {
+    for &algorithm in SigningAlgorithm::ALL {
         let client = pinned::client_signing_with(
             server.addr(),
             &spec::parameter_example(&spec, "ProjectIdPath"),

@@ -69,10 +69,7 @@ async fn secrets_never_show() {
         let client = Client::builder()
             .endpoint(server.base_url())
             .credentials(credentials)
-            .retry(RetryPolicy {
-                max_attempts: 2,
-                ..RetryPolicy::default()
-            })
+            .retry(RetryPolicy::default().with_max_attempts(2))
             .build()
             .unwrap();
         shown.push(format!("{client:?}"));

@@ -19,11 +19,12 @@ fn client(server: &Server, quota: RetryQuota) -> Client {
     Client::builder()
         .endpoint(server.base_url())
         .credentials(Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(5)),
+        )
         .retry_quota(quota)
         .build()
         .expect("client builds")

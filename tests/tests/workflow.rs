@@ -47,11 +47,10 @@ async fn run_workflow(client: &Client) {
         .await
         .unwrap();
     assert_eq!(accepted.state, "synchronizing");
-    let options = WaitOptions {
-        min_interval: Duration::from_millis(50),
-        max_interval: Duration::from_millis(100),
-        timeout: Duration::from_secs(10),
-    };
+    let options = WaitOptions::default()
+        .with_min_interval(Duration::from_millis(50))
+        .with_max_interval(Duration::from_millis(100))
+        .with_timeout(Duration::from_secs(10));
     client.wait_until_idle(cluster, &options).await.unwrap();
     assert!(client.is_synchronized(cluster).await.unwrap());
     let synced = client.synced_principals(cluster).await.unwrap();

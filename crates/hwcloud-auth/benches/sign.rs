@@ -102,7 +102,11 @@ fn bench(c: &mut Criterion) {
     // Each algorithm re-signing the GET (derived keys are cached after the first call;
     // the asymmetric two only with their features, e.g. `--all-features`).
     let (uri, headers) = request("application/json", "/iam-sync");
-    for algorithm in SigningAlgorithm::ALL.into_iter().filter(|a| a.is_enabled()) {
+    for algorithm in SigningAlgorithm::ALL
+        .iter()
+        .copied()
+        .filter(|a| a.is_enabled())
+    {
         let mut signed = headers.clone();
         sign_with(
             algorithm,

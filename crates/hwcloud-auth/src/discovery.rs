@@ -89,6 +89,7 @@ pub enum DiscoveryError {
     /// The region is not a region id.
     InvalidRegion,
     /// IAM knows no project of that name.
+    #[non_exhaustive]
     NoProject {
         /// The region.
         region: String,
@@ -96,6 +97,7 @@ pub enum DiscoveryError {
         trace_id: Option<String>,
     },
     /// IAM lists several projects of that name.
+    #[non_exhaustive]
     SeveralProjects {
         /// The region.
         region: String,
@@ -105,6 +107,7 @@ pub enum DiscoveryError {
         trace_id: Option<String>,
     },
     /// The answer is not a project list.
+    #[non_exhaustive]
     Malformed {
         /// What is wrong.
         reason: String,

@@ -109,7 +109,7 @@ fn our_signatures_are_the_ones_the_official_sdk_accepted() {
 
 #[test]
 fn disabled_algorithms_say_which_feature_they_need() {
-    for algorithm in SigningAlgorithm::ALL {
+    for &algorithm in SigningAlgorithm::ALL {
         let v: Value = serde_json::from_str(VECTORS).unwrap();
         let result = std::panic::catch_unwind(|| sign(&v["hmac_sm3"][2], algorithm));
         assert_eq!(result.is_ok(), algorithm.is_enabled(), "{algorithm}");

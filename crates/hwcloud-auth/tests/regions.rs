@@ -247,9 +247,13 @@ fn env_override() {
     let err = resolve_endpoints("eu-west-0", &env).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "HUAWEICLOUD_SDK_REGION_MRS_EU_WEST_0 does not hold a usable endpoint: unsupported endpoint scheme \"ftp\": use https:// (or http://), or give the host alone"
+        "HUAWEICLOUD_SDK_REGION_MRS_EU_WEST_0 does not hold a usable endpoint"
     );
-    assert!(std::error::Error::source(&err).is_some());
+    // Why comes through `source()`.
+    assert_eq!(
+        std::error::Error::source(&err).unwrap().to_string(),
+        "unsupported endpoint scheme \"ftp\": use https:// (or http://), or give the host alone"
+    );
     let err = resolve_endpoints("la-north-2", &env).unwrap_err();
     assert!(
         matches!(err, EndpointError::InvalidOverride { .. }),
@@ -264,12 +268,13 @@ fn env_override() {
 #[test]
 fn unknown_region_explains_how_to_pass_an_endpoint() {
     let err = resolve_endpoints("xx-moon-1", &no_env()).unwrap_err();
-    assert_eq!(
-        err,
-        EndpointError::UnknownRegion {
-            region: "xx-moon-1".into(),
-            var: "HUAWEICLOUD_SDK_REGION_MRS_XX_MOON_1".into()
-        }
+    assert!(
+        matches!(
+            &err,
+            EndpointError::UnknownRegion { region, var, .. }
+                if region == "xx-moon-1" && var == "HUAWEICLOUD_SDK_REGION_MRS_XX_MOON_1"
+        ),
+        "{err:?}"
     );
     let msg = err.to_string();
     assert!(
@@ -351,11 +356,9 @@ fn normalize_rejects_garbage_with_clear_messages() {
         );
     }
     let err = normalize_endpoint("ftp://mrs.example.com").unwrap_err();
-    assert_eq!(
-        err,
-        EndpointError::UnsupportedScheme {
-            scheme: "ftp".into()
-        }
+    assert!(
+        matches!(&err, EndpointError::UnsupportedScheme { scheme, .. } if scheme == "ftp"),
+        "{err:?}"
     );
     // User info is rejected and never echoed (it may be a password).
     let err = normalize_endpoint("https://user:PASSWORD@mrs.example.com").unwrap_err();

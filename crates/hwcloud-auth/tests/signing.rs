@@ -26,10 +26,11 @@ fn try_sign(u: &Uri, h: &mut HeaderMap, body: &[u8]) -> Result<(), SignError> {
     sign(&Method::POST, u, h, body, "AKEXAMPLE", &sk(), UNIX_EPOCH)
 }
 
-/// Signing fails and leaves the headers exactly as they were.
-fn assert_fails_unchanged(u: &Uri, mut h: HeaderMap, want: SignError) {
+/// Signing fails as `expected` says and leaves the headers exactly as they were.
+fn assert_fails_unchanged(u: &Uri, mut h: HeaderMap, expected: impl Fn(&SignError) -> bool) {
     let before = h.clone();
-    assert_eq!(try_sign(u, &mut h, b"{}"), Err(want));
+    let result = try_sign(u, &mut h, b"{}");
+    assert!(result.as_ref().is_err_and(expected), "{result:?}");
     assert_eq!(h, before);
 }
 
@@ -42,9 +43,7 @@ fn multiple_values_of_a_signed_header_are_rejected() {
     assert_fails_unchanged(
         &u,
         h,
-        SignError::MultipleHeaderValues {
-            name: "x-custom".into(),
-        },
+        |err| matches!(err, SignError::MultipleHeaderValues { name, .. } if name == "x-custom"),
     );
 
     let mut h = base_headers();
@@ -52,9 +51,7 @@ fn multiple_values_of_a_signed_header_are_rejected() {
     assert_fails_unchanged(
         &u,
         h,
-        SignError::MultipleHeaderValues {
-            name: "x-sdk-date".into(),
-        },
+        |err| matches!(err, SignError::MultipleHeaderValues { name, .. } if name == "x-sdk-date"),
     );
 
     // Unsigned headers (with `_`) may have several values.
@@ -73,9 +70,7 @@ fn non_utf8_values_are_rejected_when_signed() {
     assert_fails_unchanged(
         &u,
         h,
-        SignError::NonUtf8HeaderValue {
-            name: "x-bin".into(),
-        },
+        |err| matches!(err, SignError::NonUtf8HeaderValue { name, .. } if name == "x-bin"),
     );
     let mut h = base_headers();
     h.insert("x_bin", HeaderValue::from_bytes(b"\xff\xfe").unwrap());
@@ -93,7 +88,11 @@ fn invalid_dates_are_rejected() {
     ] {
         let mut h = base_headers();
         h.insert("x-sdk-date", HeaderValue::from_str(bad).unwrap());
-        assert_fails_unchanged(&u, h, SignError::InvalidSdkDate { value: bad.into() });
+        assert_fails_unchanged(
+            &u,
+            h,
+            |err| matches!(err, SignError::InvalidSdkDate { value, .. } if value == bad),
+        );
     }
 }
 
@@ -101,7 +100,9 @@ fn invalid_dates_are_rejected() {
 fn host_comes_from_uri_or_header() {
     // Origin-form URI: no authority, no Host header.
     let u = uri("/v1/x");
-    assert_fails_unchanged(&u, base_headers(), SignError::MissingHost);
+    assert_fails_unchanged(&u, base_headers(), |err| {
+        matches!(err, SignError::MissingHost)
+    });
     let mut h = base_headers();
     h.insert("host", HeaderValue::from_static("mrs.example.com:444"));
     try_sign(&u, &mut h, b"").unwrap();

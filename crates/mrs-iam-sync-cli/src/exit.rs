@@ -109,14 +109,26 @@ impl From<Error> for Failure {
 mod tests {
     use super::*;
 
-    #[test]
-    fn errors_map_to_codes() {
+    #[tokio::test]
+    async fn errors_map_to_codes() {
         let invalid = Error::from("a/b".parse::<mrs_iam_sync::types::ClusterId>().unwrap_err());
         assert_eq!(for_error(&invalid), USAGE);
-        let timed_out = Error::WaitTimedOut {
-            waited: std::time::Duration::from_secs(1),
-            polls: 2,
-        };
+        // A waiter with no time at all gives up before its first poll answers.
+        let client = mrs_iam_sync::Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .anonymous()
+            .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+            .build()
+            .unwrap();
+        let no_time = mrs_iam_sync::WaitOptions::default().with_timeout(std::time::Duration::ZERO);
+        let timed_out = client
+            .wait_until_idle("6d5c4b3a-2f1e-4d0c-9b8a-7e6f5d4c3b2a", &no_time)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(timed_out, Error::WaitTimedOut { .. }),
+            "{timed_out:?}"
+        );
         assert_eq!(for_error(&timed_out), TIMED_OUT);
     }
 

@@ -56,7 +56,7 @@ pub fn json(value: &impl Serialize) {
 }
 
 /// An error in one line: `<status> <code>: <message> (request id <id>)` when
-/// the service answered, the error's own description otherwise.
+/// the service answered, the error and its causes otherwise.
 pub fn error_line(err: &Error) -> String {
     let text = match (err.status(), err.code()) {
         (Some(status), Some(code)) => {
@@ -71,7 +71,8 @@ pub fn error_line(err: &Error) -> String {
             }
             text
         }
-        _ => err.to_string(),
+        // The error and its causes (`report` is one line already).
+        _ => return err.report().to_string(),
     };
     OneLine(&text).to_string()
 }
@@ -91,7 +92,9 @@ pub struct ErrorJson {
 
 impl From<&Error> for ErrorJson {
     fn from(err: &Error) -> Self {
-        let message = err.message().map_or_else(|| err.to_string(), str::to_owned);
+        let message = err
+            .message()
+            .map_or_else(|| err.report().to_string(), str::to_owned);
         ErrorJson {
             status: err.status().map(|status| status.as_u16()),
             code: err.code().map(str::to_owned),

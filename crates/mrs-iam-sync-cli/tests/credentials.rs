@@ -146,7 +146,7 @@ fn no_source_at_all_lists_what_was_tried() {
         .expect_code(2);
     let line = run.error_line();
     assert!(
-        line.starts_with("error: credentials: no credentials found; tried, in order: 1. OIDC STS"),
+        line.starts_with("error: no credentials found; tried, in order: 1. OIDC STS"),
         "{line}"
     );
     assert!(

@@ -170,7 +170,7 @@ fn no_credentials_exit_2() {
         .args(["users", "--cluster-id", "cid-1"])
         .run()
         .expect_code(2);
-    insta::assert_snapshot!(run.error_line(), @"error: credentials: no credentials found; tried, in order: 1. OIDC STS: HUAWEICLOUD_OIDC_PROVIDER_URN and HUAWEICLOUD_OIDC_AGENCY_URN are not set; 2. environment: neither HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK nor HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE are set; 3. profile file: /nonexistent-home-of-the-cli-tests/.huaweicloud/credentials does not exist; 4. ECS/BMS metadata: the metadata service at http://127.0.0.1:[port] is unreachable: cannot connect: Connection refused (os error 111); 5. CCE pod identity: HC_CONTAINER_CREDENTIALS_FULL_URI and HC_CONTAINER_AUTHORIZATION_TOKEN_FILE are not set; configure one of them (see the README's Credentials section), or pass credentials explicitly");
+    insta::assert_snapshot!(run.error_line(), @"error: no credentials found; tried, in order: 1. OIDC STS: HUAWEICLOUD_OIDC_PROVIDER_URN and HUAWEICLOUD_OIDC_AGENCY_URN are not set; 2. environment: neither HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK nor HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE are set; 3. profile file: /nonexistent-home-of-the-cli-tests/.huaweicloud/credentials does not exist; 4. ECS/BMS metadata: the metadata service at http://127.0.0.1:[port] is unreachable: cannot connect: Connection refused (os error 111); 5. CCE pod identity: HC_CONTAINER_CREDENTIALS_FULL_URI and HC_CONTAINER_AUTHORIZATION_TOKEN_FILE are not set; configure one of them (see the README's Credentials section), or pass credentials explicitly");
     assert_eq!(run.stdout, "");
 
     let half = server
@@ -179,7 +179,7 @@ fn no_credentials_exit_2() {
         .args(["users", "--cluster-id", "cid-1"])
         .run()
         .expect_code(2);
-    insta::assert_snapshot!(half.error_line(), @"error: configuration: HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not (environment)");
+    insta::assert_snapshot!(half.error_line(), @"error: HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not (environment)");
     assert_eq!(server.server().request_count(), 0);
 }
 
@@ -206,7 +206,7 @@ fn no_region_or_project_exit_2() {
         ])
         .run()
         .expect_code(2);
-    insta::assert_snapshot!(run.error_line(), @"error: configuration: no project id: set HUAWEICLOUD_SDK_PROJECT_ID, `project_id` in the profile file, or call .project_id(..) on the client builder (without a region it cannot be looked up at IAM: pass a region too)");
+    insta::assert_snapshot!(run.error_line(), @"error: no project id: set HUAWEICLOUD_SDK_PROJECT_ID, `project_id` in the profile file, or call .project_id(..) on the client builder (without a region it cannot be looked up at IAM: pass a region too)");
 
     let run = Cli::new()
         .env("HUAWEICLOUD_SDK_REGION", "xx-nowhere-1")

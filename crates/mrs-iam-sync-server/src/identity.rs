@@ -467,7 +467,8 @@ async fn answer(shared: Arc<Shared>, req: http::Request<Incoming>) -> Response {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let response = match service_of(&parts.method, &path) {
+    let service = service_of(&parts.method, &path);
+    let mut response = match service {
         None => text(404, "not found"),
         Some(service) => match shared.take_failure(service) {
             Some(status) => iam_error(status, "LOOPBACK.FAULT", "injected failure"),
@@ -483,6 +484,13 @@ async fn answer(shared: Arc<Shared>, req: http::Request<Incoming>) -> Response {
             }
         },
     };
+    // IAM traces every answer, its errors included.
+    if service == Some(Service::Projects)
+        && let Ok(value) =
+            header::HeaderValue::from_str(&format!("loopback-trace-{}", shared.next()))
+    {
+        response.headers_mut().insert("x-iam-trace-id", value);
+    }
     if let Some(r) = lock(&shared.log).get_mut(index) {
         r.status = Some(response.status().as_u16());
     }
@@ -630,13 +638,7 @@ fn serve(shared: &Shared, service: Service, headers: &HeaderMap, raw: &RawReques
                 .map(|p| json!({"id": p.id, "name": p.name, "enabled": true}))
                 .collect();
             shared.count(Service::Projects);
-            let mut response = json_answer(200, &json!({"projects": projects, "links": {}}));
-            if let Ok(value) =
-                header::HeaderValue::from_str(&format!("loopback-trace-{}", shared.next()))
-            {
-                response.headers_mut().insert("x-iam-trace-id", value);
-            }
-            response
+            json_answer(200, &json!({"projects": projects, "links": {}}))
         }
     }
 }

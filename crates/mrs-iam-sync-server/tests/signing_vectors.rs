@@ -338,7 +338,7 @@ fn the_workspace_signer_is_accepted_for_every_algorithm() {
         if !name.starts_with("mrs-") {
             continue;
         }
-        for algorithm in SigningAlgorithm::ALL {
+        for &algorithm in SigningAlgorithm::ALL {
             let mut headers = HeaderMap::new();
             for pair in v["headers"].as_array().unwrap() {
                 headers.insert(

@@ -43,7 +43,7 @@ enum CredentialChoice {
 /// let client = Client::builder()
 ///     .region("ap-southeast-3")
 ///     .credentials(Credentials::permanent("MY_AK", "MY_SK").with_project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9"))
-///     .retry(RetryPolicy { max_attempts: 5, ..RetryPolicy::default() })
+///     .retry(RetryPolicy::default().with_max_attempts(5))
 ///     .total_timeout(Duration::from_secs(30))
 ///     .build()?;
 /// # Ok(())
@@ -285,7 +285,7 @@ impl ClientBuilder {
             CredentialChoice::Provider(provider) => (Some(provider), None),
             CredentialChoice::Chain => {
                 let chain = CredentialsChain::new(environment.clone(), region);
-                let (found, _) = chain.configured().map_err(ConfigError::Credentials)?;
+                let (found, _) = chain.configured().map_err(Error::Credentials)?;
                 match found {
                     Some(found) => match found.static_credentials() {
                         Some(provided) => (None, Some(provided.clone())),

@@ -1,7 +1,17 @@
-//! The error of this crate's operations: what happened, told in one line,
-//! with the service's code, message and request id when it answered.
+//! The error of this crate's operations: what happened, with the service's
+//! code, message and request id when it answered.
+//!
+//! Every error follows the Rust API guidelines' rule for causes: its
+//! `Display` says what went wrong at its own level, and the cause (the HTTP
+//! stack's error, the JSON error, the file's I/O error) is reached through
+//! [`source()`](std::error::Error::source), never printed twice. A variant
+//! that only classifies an error of hwcloud-auth ([`Error::Config`],
+//! [`Error::Credentials`], [`Error::Signing`]) shows that error's text and
+//! passes its cause on, as a transparent wrapper does. [`Error::report`]
+//! prints the whole chain on one line.
 
 use std::fmt;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -10,11 +20,25 @@ use crate::OperationError;
 use crate::body::{BodyTooLarge, excerpt};
 use mrs_iam_sync_rules::InvalidValue;
 
+/// An error from below that a variant keeps as its cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can go wrong with a call.
+///
+/// Variants may be added in a minor release, and so may fields of the
+/// variants that have named fields: match them with `..`. The accessors
+/// ([`status`](Self::status), [`code`](Self::code),
+/// [`request_id`](Self::request_id), [`is_retryable`](Self::is_retryable),
+/// ...) answer the usual questions without a match.
+///
+/// `Display` describes this error alone; print [`Error::report`] (or walk
+/// [`source()`](std::error::Error::source), as anyhow's `{:#}` does) to see
+/// its causes too.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A value broke a rule of the spec; no request was sent.
+    #[non_exhaustive]
     InvalidInput {
         /// The field, e.g. `cluster_id`.
         field: &'static str,
@@ -22,31 +46,64 @@ pub enum Error {
         rule: String,
     },
     /// The client is not configured well enough to send the request
-    /// (no credentials, no project id, unknown region, ...).
+    /// (no project id, unknown region, a bad setting, ...).
     Config(ConfigError),
-    /// No credentials could be had for a request: no source of the chain
+    /// No credentials could be had, when the client was built or for a
+    /// request: a source is configured only in part, no source of the chain
     /// has any (the error lists each one tried), a source failed, or expired
     /// credentials could not be refreshed.
-    Credentials(std::sync::Arc<hwcloud_auth::CredentialsError>),
-    /// The request did not complete: connection refused, timeout, reset.
+    Credentials(hwcloud_auth::CredentialsError),
+    /// The request could not be signed with the credentials (an empty
+    /// access key, a project id that cannot go into a header, ...). Not
+    /// retryable: the same credentials fail the same way.
+    Signing(hwcloud_auth::SignError),
+    /// The request did not complete: connection refused, timeout (of an
+    /// attempt or of the whole call), reset.
+    #[non_exhaustive]
     Transport {
         /// What kind of failure.
         kind: TransportKind,
-        /// The HTTP stack's error.
-        source: reqwest::Error,
+        /// The cause: the HTTP stack's error (a `reqwest::Error`), or the
+        /// call's deadline.
+        source: BoxError,
     },
     /// The service (or the gateway in front of it) answered with an error.
     Service(ServiceError),
+    /// The project id was looked up at IAM (none was configured) and IAM did
+    /// not give one: it answered with an error (kept here: status, code,
+    /// message, trace id), or its answer names no project or several.
+    #[non_exhaustive]
+    ProjectLookup {
+        /// The region, which is the name of the project looked up.
+        region: String,
+        /// IAM's HTTP status.
+        status: StatusCode,
+        /// IAM's error code, when it answered with an error that has one.
+        code: Option<String>,
+        /// IAM's error message (empty when it gave none).
+        message: String,
+        /// IAM's `X-IAM-Trace-Id`, to quote to Huawei Cloud support.
+        trace_id: Option<String>,
+        /// Why a successful answer gives no project id (none or several
+        /// projects of that name, a malformed list).
+        source: Option<Box<hwcloud_auth::discovery::DiscoveryError>>,
+    },
     /// A success status whose body is not what the spec says.
+    #[non_exhaustive]
     Decode {
-        /// The HTTP status of the answer.
+        /// The HTTP status of the answer: always known to this crate's
+        /// operations (`is_synchronizing`, `start_sync`, ...); `None` when
+        /// converted from a generated builder's [`OperationError`], which
+        /// does not keep it.
         status: Option<StatusCode>,
         /// The start of the body, for a human to look at.
         excerpt: String,
         /// Why it could not be decoded.
         source: serde_json::Error,
     },
-    /// A status the spec does not list for the operation.
+    /// A status the spec does not list for the operation (a redirect, for
+    /// one: redirects are not followed).
+    #[non_exhaustive]
     UnexpectedStatus {
         /// The HTTP status.
         status: StatusCode,
@@ -54,11 +111,13 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// The response body was larger than the client accepts.
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The limit, in bytes.
         limit: usize,
     },
     /// A waiter gave up: the sync was still running at its timeout.
+    #[non_exhaustive]
     WaitTimedOut {
         /// How long it waited.
         waited: Duration,
@@ -80,7 +139,22 @@ pub enum TransportKind {
 }
 
 /// An error answer of the service or its gateway.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Fields may be added in a minor release. The setters build one for tests
+/// of code that handles errors:
+///
+/// ```
+/// use mrs_iam_sync::ServiceError;
+/// use mrs_iam_sync::reqwest::StatusCode;
+///
+/// let throttled = ServiceError::default()
+///     .with_status(StatusCode::TOO_MANY_REQUESTS)
+///     .with_code("APIGW.0308")
+///     .with_message("the request is throttled");
+/// assert_eq!(throttled.to_string(), "HTTP 429: APIGW.0308: the request is throttled");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// The HTTP status.
     pub status: StatusCode,
@@ -93,12 +167,36 @@ pub struct ServiceError {
     pub request_id: Option<String>,
 }
 
+impl ServiceError {
+    /// Sets [`status`](Self::status).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Sets [`code`](Self::code).
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = code.into();
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// Sets [`request_id`](Self::request_id).
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+}
+
 /// A configuration problem found before any request was sent.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No credentials, or a partial set.
-    Credentials(hwcloud_auth::CredentialsError),
     /// The region or endpoint cannot be used.
     Endpoint(hwcloud_auth::EndpointError),
     /// A setting is missing or invalid; the message says which and why.
@@ -108,27 +206,36 @@ pub enum ConfigError {
 }
 
 impl Error {
-    /// The HTTP status, when the service answered.
+    /// The HTTP status, when the service (or IAM, for the project lookup)
+    /// answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Service(err) => Some(err.status),
+            Error::ProjectLookup { status, .. } => Some(*status),
             Error::UnexpectedStatus { status, .. } => Some(*status),
             Error::Decode { status, .. } => *status,
             _ => None,
         }
     }
 
-    /// The service's error code, when it answered with one.
+    /// The service's error code, when it answered with one (IAM's, for the
+    /// project lookup).
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Service(err) => Some(&err.code),
+            Error::ProjectLookup { code, .. } => code.as_deref(),
             _ => None,
         }
     }
 
-    /// The service's message, when it answered with an error.
+    /// The service's message, when it answered with an error (IAM's, for the
+    /// project lookup).
     pub fn message(&self) -> Option<&str> {
-        self.as_service().map(|err| err.message.as_str())
+        match self {
+            Error::Service(err) => Some(&err.message),
+            Error::ProjectLookup { message, .. } if !message.is_empty() => Some(message),
+            _ => None,
+        }
     }
 
     /// The service's error answer, if that is what this is.
@@ -139,20 +246,25 @@ impl Error {
         }
     }
 
-    /// The request id to quote to Huawei Cloud support.
+    /// The request id to quote to Huawei Cloud support (IAM's trace id, for
+    /// the project lookup).
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Service(err) => err.request_id.as_deref(),
+            Error::ProjectLookup { trace_id, .. } => trace_id.as_deref(),
             Error::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
 
-    /// The service or its gateway asked the client to slow down.
+    /// The service, its gateway or IAM asked the client to slow down.
     pub fn is_throttled(&self) -> bool {
         match self {
             Error::Service(err) => {
                 crate::throttle::is_throttling(err.status.as_u16(), Some(&err.code))
+            }
+            Error::ProjectLookup { status, code, .. } => {
+                crate::throttle::is_throttling(status.as_u16(), code.as_deref())
             }
             _ => false,
         }
@@ -161,10 +273,12 @@ impl Error {
     /// Whether trying again later may succeed: throttling, gateway and
     /// availability errors, timeouts and connection failures. (The client
     /// already retried these per its [`RetryPolicy`](crate::RetryPolicy).)
+    /// Configuration, credentials and signing errors are not.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
             Error::Service(err) => crate::retry::is_retryable_status(err.status),
+            Error::ProjectLookup { status, .. } => crate::retry::is_retryable_status(*status),
             _ => false,
         }
     }
@@ -180,29 +294,68 @@ impl Error {
         )
     }
 
-    /// The error of sending a request: a credentials failure carried
-    /// through the HTTP layer, or a transport error.
+    /// This error and its causes on one line, separated by `: ` (what
+    /// anyhow's `{:#}` prints), each part through the same one-line filter
+    /// as the service's text: for logs and terminals.
+    ///
+    /// ```
+    /// use mrs_iam_sync::Client;
+    ///
+    /// let err = Client::builder().endpoint("ftp://example.com").build().unwrap_err();
+    /// assert!(err.report().to_string().starts_with("unsupported endpoint scheme"));
+    /// ```
+    pub fn report(&self) -> impl fmt::Display + '_ {
+        Report(self)
+    }
+
+    /// The error of sending a request: an error of this crate carried
+    /// through the HTTP layer (credentials, signing, the call's deadline),
+    /// or a transport error.
     pub(crate) fn from_send(source: reqwest::Error) -> Self {
-        match find_source::<CredentialsFailure>(&source) {
-            Some(failure) => Error::Credentials(failure.0.clone()),
+        match find_source::<Carried>(&source).and_then(Carried::take) {
+            Some(carried) => carried,
             None => Error::transport(source),
         }
     }
 
     pub(crate) fn transport(source: reqwest::Error) -> Self {
-        let kind = if source.is_timeout() || is_deadline(&source) {
+        let kind = if source.is_timeout() {
             TransportKind::Timeout
         } else if source.is_connect() {
             TransportKind::Connect
         } else {
             TransportKind::Other
         };
-        Error::Transport { kind, source }
+        Error::Transport {
+            kind,
+            source: Box::new(source),
+        }
     }
-}
 
-fn is_deadline(err: &reqwest::Error) -> bool {
-    find_source::<crate::retry::DeadlineExceeded>(err).is_some()
+    /// The call's deadline passed.
+    pub(crate) fn deadline(total: Duration) -> Self {
+        Error::Transport {
+            kind: TransportKind::Timeout,
+            source: Box::new(crate::retry::DeadlineExceeded { total }),
+        }
+    }
+
+    /// A decode failure of an operation's success answer gets the one
+    /// success status the spec gives that operation.
+    pub(crate) fn with_success_status(
+        mut self,
+        operation: mrs_iam_sync_rules::OperationId,
+    ) -> Self {
+        if let Error::Decode { status, .. } = &mut self
+            && status.is_none()
+        {
+            *status = mrs_iam_sync_rules::OPERATIONS
+                .iter()
+                .find(|known| known.id == operation)
+                .and_then(|known| StatusCode::from_u16(known.success_status).ok());
+        }
+        self
+    }
 }
 
 /// Finds an error of type `T` in the `source()` chain of `err`.
@@ -218,6 +371,36 @@ pub(crate) fn find_source<'a, T: std::error::Error + 'static>(
     }
     None
 }
+
+/// An [`Error`] on its way through the HTTP layer: progenitor's `exec` hook
+/// may only fail with a `reqwest::Error`, so the runtime wraps the error in
+/// one (see `hooks::error_carrying`), and [`Error::from_send`] takes it out
+/// again whole.
+#[derive(Debug)]
+pub(crate) struct Carried(Mutex<Option<Error>>);
+
+impl Carried {
+    pub(crate) fn new(err: Error) -> Self {
+        Carried(Mutex::new(Some(err)))
+    }
+
+    fn take(&self) -> Option<Error> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Seen only by whoever looks at the raw reqwest error (a generated
+        // builder's caller that does not convert it into `Error`).
+        match &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(err) => err.report().fmt(f),
+            None => f.write_str("an error of the client"),
+        }
+    }
+}
+
+impl std::error::Error for Carried {}
 
 impl From<OperationError> for Error {
     fn from(err: OperationError) -> Self {
@@ -292,19 +475,6 @@ fn invalid_request(message: &str) -> Error {
     }
 }
 
-/// No credentials could be had for an attempt; [`crate::Error::Credentials`]
-/// finds it in the source chain.
-#[derive(Debug)]
-pub(crate) struct CredentialsFailure(pub(crate) std::sync::Arc<hwcloud_auth::CredentialsError>);
-
-impl fmt::Display for CredentialsFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for CredentialsFailure {}
-
 pub(crate) fn request_id_header(headers: &reqwest::header::HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
@@ -316,32 +486,60 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidInput { field, rule } => write!(f, "invalid {field}: {rule}"),
-            Error::Config(err) => write!(f, "configuration: {err}"),
-            Error::Credentials(err) => write!(f, "credentials: {err}"),
-            Error::Transport { kind, source } => {
-                let what = match kind {
-                    TransportKind::Connect => "could not connect",
-                    TransportKind::Timeout => "timed out",
-                    TransportKind::Other => "the connection failed",
-                };
-                write!(f, "{what}: {}", describe_reqwest(source))
-            }
+            Error::Config(err) => err.fmt(f),
+            Error::Credentials(err) => err.fmt(f),
+            Error::Signing(err) => err.fmt(f),
+            Error::Transport { kind, .. } => f.write_str(match kind {
+                TransportKind::Connect => "could not connect",
+                TransportKind::Timeout => "timed out",
+                TransportKind::Other => "the connection failed",
+            }),
             Error::Service(err) => err.fmt(f),
-            Error::Decode {
+            Error::ProjectLookup {
+                region,
                 status,
-                excerpt,
+                code,
+                message,
+                trace_id,
                 source,
+            } => {
+                write!(
+                    f,
+                    "cannot look up the project id of region {} at IAM",
+                    OneLine(region)
+                )?;
+                // A refusal is told here; a success answer without a
+                // project says why through `source()` (with the trace id).
+                if source.is_none() {
+                    write!(f, ": HTTP {}", status.as_u16())?;
+                    if let Some(code) = code {
+                        write!(f, " {}", OneLine(code))?;
+                    }
+                    if !message.is_empty() {
+                        write!(f, ": {}", OneLine(message))?;
+                    }
+                    write!(
+                        f,
+                        " ({}={}); set the project id instead",
+                        hwcloud_auth::discovery::TRACE_ID_HEADER,
+                        OneLine(trace_id.as_deref().unwrap_or("none"))
+                    )?;
+                }
+                Ok(())
+            }
+            Error::Decode {
+                status, excerpt, ..
             } => {
                 write!(f, "undecodable response")?;
                 if let Some(status) = status {
                     write!(f, " (HTTP {})", status.as_u16())?;
                 }
-                write!(f, ": {source}; body starts: {excerpt:?}")
+                write!(f, "; body starts: {excerpt:?}")
             }
             Error::UnexpectedStatus { status, request_id } => {
                 write!(f, "unexpected HTTP status {status}")?;
                 if let Some(id) = request_id {
-                    write!(f, " (request id {id})")?;
+                    write!(f, " (request id {})", OneLine(id))?;
                 }
                 Ok(())
             }
@@ -357,24 +555,37 @@ impl fmt::Display for Error {
     }
 }
 
-/// reqwest's own message, without the URL's query (none here) and with the
-/// innermost cause, which is what tells a human what happened.
-fn describe_reqwest(err: &reqwest::Error) -> String {
-    if let Some(deadline) = find_source::<crate::retry::DeadlineExceeded>(err) {
-        return deadline.to_string();
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Transparent: these show the wrapped error's text, so its
+            // cause comes next.
+            Error::Config(err) => err.source(),
+            Error::Credentials(err) => err.source(),
+            Error::Signing(err) => err.source(),
+            Error::Transport { source, .. } => Some(source.as_ref()),
+            Error::ProjectLookup { source, .. } => source
+                .as_deref()
+                .map(|err| err as &(dyn std::error::Error + 'static)),
+            Error::Decode { source, .. } => Some(source),
+            _ => None,
+        }
     }
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    let mut last = None;
-    while let Some(inner) = source {
-        last = Some(inner.to_string());
-        source = inner.source();
+}
+
+/// [`Error::report`]'s value.
+struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        OneLine(&self.0.to_string()).fmt(f)?;
+        let mut cause = std::error::Error::source(self.0);
+        while let Some(err) = cause {
+            write!(f, ": {}", OneLine(&err.to_string()))?;
+            cause = err.source();
+        }
+        Ok(())
     }
-    if let Some(last) = last.filter(|last| !text.contains(last.as_str())) {
-        text.push_str(": ");
-        text.push_str(&last);
-    }
-    text
 }
 
 impl fmt::Display for ServiceError {
@@ -421,22 +632,9 @@ impl fmt::Display for OneLine<'_> {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::Credentials(err) => err.fmt(f),
             ConfigError::Endpoint(err) => err.fmt(f),
             ConfigError::Invalid(message) => f.write_str(message),
-            ConfigError::Http(err) => write!(f, "cannot build the HTTP client: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Config(err) => Some(err),
-            Error::Credentials(err) => Some(err.as_ref()),
-            Error::Transport { source, .. } => Some(source),
-            Error::Decode { source, .. } => Some(source),
-            _ => None,
+            ConfigError::Http(_) => f.write_str("cannot build the HTTP client"),
         }
     }
 }
@@ -446,8 +644,8 @@ impl std::error::Error for ServiceError {}
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ConfigError::Credentials(err) => Some(err),
-            ConfigError::Endpoint(err) => Some(err),
+            // Transparent, as `Error::Config` is.
+            ConfigError::Endpoint(err) => err.source(),
             ConfigError::Http(err) => Some(err),
             ConfigError::Invalid(_) => None,
         }
@@ -469,6 +667,18 @@ impl From<ConfigError> for Error {
     }
 }
 
+impl From<hwcloud_auth::CredentialsError> for Error {
+    fn from(err: hwcloud_auth::CredentialsError) -> Self {
+        Error::Credentials(err)
+    }
+}
+
+impl From<hwcloud_auth::SignError> for Error {
+    fn from(err: hwcloud_auth::SignError) -> Self {
+        Error::Signing(err)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,12 +687,13 @@ mod tests {
     fn service_errors_display_on_one_line() {
         // Found by the `error_body` fuzz target: an HTML error page became
         // the message, and its line breaks broke the one-line Display.
-        let err = Error::Service(ServiceError {
-            status: StatusCode::BAD_GATEWAY,
-            code: "E\r\n1".into(),
-            message: "<html>\n<body>Bad Gateway</body>\u{2028}</html>\t".into(),
-            request_id: Some("id\n2".into()),
-        });
+        let err = Error::Service(
+            ServiceError::default()
+                .with_status(StatusCode::BAD_GATEWAY)
+                .with_code("E\r\n1")
+                .with_message("<html>\n<body>Bad Gateway</body>\u{2028}</html>\t")
+                .with_request_id("id\n2"),
+        );
         assert_eq!(
             err.to_string(),
             "HTTP 502: E 1: <html> <body>Bad Gateway</body> </html> (request id id 2)"
@@ -492,5 +703,38 @@ mod tests {
             err.message(),
             Some("<html>\n<body>Bad Gateway</body>\u{2028}</html>\t")
         );
+    }
+
+    #[test]
+    fn errors_can_cross_threads_and_live_anywhere() {
+        fn send_sync_static<T: Send + Sync + 'static>() {}
+        send_sync_static::<Error>();
+        // Every `Result` of the crate carries one: keep it small.
+        let size = std::mem::size_of::<Error>();
+        assert!(size <= 128, "{size} bytes");
+    }
+
+    #[test]
+    fn signing_and_credentials_failures_are_not_retryable() {
+        let signing = Error::from(hwcloud_auth::SignError::MissingAccessKey);
+        assert!(!signing.is_retryable());
+        assert_eq!(
+            signing.to_string(),
+            hwcloud_auth::SignError::MissingAccessKey.to_string()
+        );
+        let deadline = Error::deadline(Duration::from_secs(3));
+        assert!(deadline.is_retryable() && deadline.is_timeout());
+        assert_eq!(
+            deadline.report().to_string(),
+            "timed out: the call's deadline of 3.0 s passed"
+        );
+    }
+
+    #[test]
+    fn a_carried_error_comes_out_whole_once() {
+        let carried = Carried::new(Error::from(hwcloud_auth::SignError::MissingHost));
+        assert!(carried.to_string().contains("cannot sign the request"));
+        assert!(matches!(carried.take(), Some(Error::Signing(_))));
+        assert!(carried.take().is_none());
     }
 }

@@ -8,7 +8,6 @@
 //! `mrs_iam_sync::throttle` (TRACE: the credential source and signed header
 //! names, the limiter's state). Installing a subscriber is the application's.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,10 +18,8 @@ use tracing::Instrument;
 
 use crate::Client;
 use crate::body::{BodyTooLarge, Limited, normalize_error_body};
-use crate::error::{CredentialsFailure, request_id_header};
-use crate::retry::{
-    DeadlineExceeded, is_idempotent, is_retryable_status, may_retry_error, retry_after,
-};
+use crate::error::{Carried, Error, request_id_header};
+use crate::retry::{is_idempotent, is_retryable_status, may_retry_error, retry_after};
 use crate::runtime::{Runtime, Settings};
 use crate::throttle::{Throttle, is_throttling};
 
@@ -106,10 +103,7 @@ pub(crate) async fn send_with_retries(
         log_limiter(throttle, attempt, queued);
         let remaining = deadline.saturating_duration_since(Instant::now());
         if !paced || remaining.is_zero() {
-            return Err(error_carrying(DeadlineExceeded {
-                total: settings.timeouts.total,
-            })
-            .await);
+            return Err(error_carrying(Error::deadline(settings.timeouts.total)).await);
         }
         // A copy is kept only when another attempt may follow (bodies here
         // are buffered JSON, so one exists; without it this is the last).
@@ -176,10 +170,7 @@ pub(crate) async fn send_with_retries(
                     // The attempt ran into the call's deadline rather than
                     // its own limit: say so.
                     Err(err) if err.is_timeout() && attempt_limit < settings.timeouts.attempt => {
-                        Err(error_carrying(DeadlineExceeded {
-                            total: settings.timeouts.total,
-                        })
-                        .await)
+                        Err(error_carrying(Error::deadline(settings.timeouts.total)).await)
                     }
                     Err(err) => Err(err),
                 };
@@ -310,7 +301,7 @@ async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwe
     };
     let provided = match cache.get().await {
         Ok(provided) => provided,
-        Err(err) => return Err(error_carrying(CredentialsFailure(Arc::new(err))).await),
+        Err(err) => return Err(error_carrying(Error::Credentials(err)).await),
     };
     let credentials = &provided.credentials;
     // Fetched credentials carry no project id: the client's goes along.
@@ -327,7 +318,7 @@ async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwe
             log_authorized(settings, &provided, request);
             Ok(())
         }
-        Err(err) => Err(error_carrying(err).await),
+        Err(err) => Err(error_carrying(Error::Signing(err)).await),
     }
 }
 
@@ -467,10 +458,10 @@ impl futures_core::Stream for Failing {
 }
 
 /// `exec` may only fail with a `reqwest::Error`, which has no public
-/// constructor: reading a body that fails with `source` makes one that
-/// carries it, and [`crate::Error`] finds it again in the source chain.
-async fn error_carrying(source: impl std::error::Error + Send + Sync + 'static) -> reqwest::Error {
-    let body = reqwest::Body::wrap_stream(Failing(Some(Box::new(source))));
+/// constructor: reading a body that fails with `err` makes one that
+/// carries it, and [`Error::from_send`] takes it out again.
+async fn error_carrying(err: Error) -> reqwest::Error {
+    let body = reqwest::Body::wrap_stream(Failing(Some(Box::new(Carried::new(err)))));
     match reqwest::Response::from(http::Response::new(body))
         .bytes()
         .await

@@ -38,8 +38,10 @@
 //!
 //! # Errors
 //!
-//! Every short-form operation returns [`Error`], whose `Display` is one
-//! line and whose helpers answer the usual questions:
+//! Every short-form operation returns [`Error`]. Its `Display` is one line
+//! about this error alone; its causes come through `source()`, and
+//! [`Error::report`] prints them all. Its helpers answer the usual
+//! questions; variants and their fields may grow, so match with `..`:
 //!
 //! ```no_run
 //! # async fn run(client: mrs_iam_sync::Client) {
@@ -47,9 +49,9 @@
 //!
 //! match client.is_synchronizing("no/such cluster").await {
 //!     Ok(running) => println!("running: {running}"),
-//!     Err(Error::InvalidInput { field, rule }) => eprintln!("fix {field}: {rule}"),
+//!     Err(Error::InvalidInput { field, rule, .. }) => eprintln!("fix {field}: {rule}"),
 //!     Err(err) if err.is_throttled() => eprintln!("slow down: {err}"),
-//!     Err(err) => eprintln!("{err} (request id {:?})", err.request_id()),
+//!     Err(err) => eprintln!("{} (request id {:?})", err.report(), err.request_id()),
 //! }
 //! # }
 //! ```
@@ -90,21 +92,39 @@ mod tls;
 mod waiter;
 
 pub use client_builder::{ClientBuilder, REGION_ENV};
-pub use error::{ConfigError, Error, OneLine, ServiceError, TransportKind};
+pub use error::{BoxError, ConfigError, Error, OneLine, ServiceError, TransportKind};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use hwcloud_auth::credentials::ENV_PROJECT_ID as PROJECT_ID_ENV;
 pub use hwcloud_auth::{
     Clock, CredentialSource, Credentials, CredentialsCache, CredentialsChain, CredentialsError,
-    EndpointError, Environment, FixedClock, ProvideCredentials, Provided, SigningAlgorithm,
-    SystemClock, UnknownSigningAlgorithm,
+    EndpointError, Environment, FixedClock, ProvideCredentials, Provided, SignError,
+    SigningAlgorithm, SystemClock, UnknownSigningAlgorithm,
 };
 pub use mrs_iam_sync_rules::InvalidValue;
+/// The HTTP client crate the generated operations are written against:
+/// [`Client::client`](progenitor_client::ClientInfo::client), the generated
+/// builders' [`ResponseValue`] and [`Error::Transport`]'s cause are its types.
+pub use reqwest;
 pub use retry::{RetryPolicy, Timeouts};
 pub use runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime};
 pub use throttle::{RateLimit, RetryQuota, ThrottleReport};
 #[cfg(feature = "rustls")]
 pub use tls::install_crypto_provider;
 pub use waiter::{WaitOptions, WaitProgress};
+
+/// Everything a credential source is made of, for a provider of the
+/// application's own ([`ClientBuilder::credentials_provider`]): the
+/// [`ProvideCredentials`] trait, what it returns, and the HTTP seam
+/// ([`HttpClient`](credentials::HttpClient)) its fetches go through, so that
+/// no direct dependency on `hwcloud-auth` is needed.
+pub mod credentials {
+    pub use hwcloud_auth::credentials::SourceAttempt;
+    pub use hwcloud_auth::transport::{BoxFuture, HttpClient, HttpError, HttpErrorKind};
+    pub use hwcloud_auth::{
+        CredentialSource, Credentials, CredentialsCache, CredentialsChain, CredentialsError,
+        ProvideCredentials, Provided,
+    };
+}
 
 /// Types used as operation parameters and responses, all generated from the
 /// spec: the bodies by progenitor, the path parameters' validating newtypes

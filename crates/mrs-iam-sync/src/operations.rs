@@ -11,6 +11,7 @@ use progenitor_client::ClientInfo;
 
 use crate::error::Error;
 use crate::{Client, ids, types};
+use mrs_iam_sync_rules::OperationId;
 
 impl Client {
     /// The project configured for this client, or looked up at IAM by an
@@ -28,7 +29,10 @@ impl Client {
             .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .send()
-            .await?;
+            .await
+            .map_err(|err| {
+                Error::from(err).with_success_status(OperationId::ListClusterSyncTaskStatus)
+            })?;
         Ok(answer.into_inner().is_synchronizing)
     }
 
@@ -41,7 +45,10 @@ impl Client {
             .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .send()
-            .await?;
+            .await
+            .map_err(|err| {
+                Error::from(err).with_success_status(OperationId::ListClusterSyncStatus)
+            })?;
         Ok(answer.into_inner().is_synchronous)
     }
 
@@ -56,7 +63,8 @@ impl Client {
             .project_id(self.resolve_project_id().await?)
             .cluster_id(cluster_id)
             .send()
-            .await?;
+            .await
+            .map_err(|err| Error::from(err).with_success_status(OperationId::ShowSyncIamUser))?;
         Ok(answer.into_inner())
     }
 
@@ -76,7 +84,8 @@ impl Client {
             .cluster_id(cluster_id)
             .body(request.clone())
             .send()
-            .await?;
+            .await
+            .map_err(|err| Error::from(err).with_success_status(OperationId::UpdateSyncIamUser))?;
         Ok(answer.into_inner())
     }
 
@@ -96,7 +105,8 @@ impl Client {
             .cluster_id(cluster_id)
             .body(request.clone())
             .send()
-            .await?;
+            .await
+            .map_err(|err| Error::from(err).with_success_status(OperationId::CancelSyncIamUser))?;
         Ok(answer.into_inner())
     }
 }

@@ -39,10 +39,7 @@ impl Client {
         let Some(cache) = self.inner().credentials() else {
             return Err(no_project("an anonymous client cannot look it up at IAM"));
         };
-        let provided = cache
-            .get()
-            .await
-            .map_err(|err| Error::Credentials(std::sync::Arc::new(err)))?;
+        let provided = cache.get().await.map_err(Error::Credentials)?;
         if let Some(project) = provided.credentials.project_id() {
             return Ok(ids::project_id(project)?);
         }
@@ -74,23 +71,29 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::transport)?;
+        let trace_id = headers
+            .get(hwcloud_auth::discovery::TRACE_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let refused = |code, message, source| Error::ProjectLookup {
+            region: target.region.clone(),
+            status,
+            code,
+            message,
+            trace_id: trace_id.clone(),
+            source,
+        };
         if !status.is_success() {
-            let trace = headers
-                .get(hwcloud_auth::discovery::TRACE_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("none");
-            let detail: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            let message = detail["error_msg"].as_str().unwrap_or_default();
-            return Err(ConfigError::Invalid(format!(
-                "cannot look up the project id of region {} at IAM (GET {url}): HTTP {} {message} \
-                 (X-IAM-Trace-Id={trace}); set the project id instead",
-                target.region,
-                status.as_u16()
-            ))
-            .into());
+            // The runtime has rewritten the error body into the spec's error
+            // schema, reading IAM's shapes as the official SDK does.
+            let answer = serde_json::from_slice::<types::ErrorResponse>(&body).ok();
+            let (code, message) = answer.map_or((None, None), |answer| {
+                (Some(answer.error_code), answer.error_msg.or(answer.message))
+            });
+            return Err(refused(code, message.unwrap_or_default(), None));
         }
         let project = hwcloud_auth::discovery::project_from_answer(&target.region, &headers, &body)
-            .map_err(|err| ConfigError::Invalid(err.to_string()))?;
+            .map_err(|err| refused(None, String::new(), Some(Box::new(err))))?;
         let project_id = ids::project_id(&project)?;
         hwcloud_auth::discovery::remember(&provided, &target.region, &project);
         Ok(project_id)

@@ -17,7 +17,21 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 
 /// How many times to try, and how long to wait in between.
+///
+/// Start from [`RetryPolicy::default()`] (or [`RetryPolicy::disabled()`]) and
+/// change what you need; fields may be added in a minor release.
+///
+/// ```
+/// use std::time::Duration;
+/// use mrs_iam_sync::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_max_backoff(Duration::from_secs(10));
+/// assert_eq!(policy.max_attempts, 5);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 turns retries off.
     pub max_attempts: u32,
@@ -48,6 +62,25 @@ impl RetryPolicy {
         }
     }
 
+    /// Sets [`max_attempts`](Self::max_attempts): attempts in all, the first
+    /// included (1 turns retries off; 0 is refused by the client builder).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
     /// The jittered wait before attempt `next` (2 for the first retry).
     pub(crate) fn backoff(&self, next: u32, random: f64) -> Duration {
         let exponent = next.saturating_sub(2).min(30);
@@ -60,7 +93,20 @@ impl RetryPolicy {
 }
 
 /// How long connecting, one attempt and a whole call may take.
+///
+/// Start from [`Timeouts::default()`] and change what you need (or use the
+/// builder's `connect_timeout`, `attempt_timeout` and `total_timeout`);
+/// fields may be added in a minor release.
+///
+/// ```
+/// use std::time::Duration;
+/// use mrs_iam_sync::Timeouts;
+///
+/// let timeouts = Timeouts::default().with_total(Duration::from_secs(45));
+/// assert_eq!(timeouts.connect, Duration::from_secs(5));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Establishing a connection (TCP and TLS). Default 5 s.
     pub connect: Duration,
@@ -77,6 +123,26 @@ impl Default for Timeouts {
             attempt: Duration::from_secs(30),
             total: Duration::from_secs(60),
         }
+    }
+}
+
+impl Timeouts {
+    /// Sets [`connect`](Self::connect).
+    pub fn with_connect(mut self, connect: Duration) -> Self {
+        self.connect = connect;
+        self
+    }
+
+    /// Sets [`attempt`](Self::attempt).
+    pub fn with_attempt(mut self, attempt: Duration) -> Self {
+        self.attempt = attempt;
+        self
+    }
+
+    /// Sets [`total`](Self::total).
+    pub fn with_total(mut self, total: Duration) -> Self {
+        self.total = total;
+        self
     }
 }
 
@@ -138,11 +204,10 @@ mod tests {
 
     #[test]
     fn backoff_grows_exponentially_to_the_cap() {
-        let policy = RetryPolicy {
-            max_attempts: 10,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(1),
-        };
+        let policy = RetryPolicy::default()
+            .with_max_attempts(10)
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_secs(1));
         assert_eq!(policy.backoff(2, 1.0), Duration::from_millis(100));
         assert_eq!(policy.backoff(3, 1.0), Duration::from_millis(200));
         assert_eq!(policy.backoff(4, 1.0), Duration::from_millis(400));

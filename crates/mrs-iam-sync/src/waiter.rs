@@ -7,7 +7,19 @@ use tokio::time::Instant;
 use crate::{Client, Error};
 
 /// How a waiter polls.
+///
+/// Start from [`WaitOptions::default()`] and change what you need; fields
+/// may be added in a minor release.
+///
+/// ```
+/// use std::time::Duration;
+/// use mrs_iam_sync::WaitOptions;
+///
+/// let options = WaitOptions::default().with_timeout(Duration::from_secs(120));
+/// assert_eq!(options.min_interval, Duration::from_secs(1));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// The first pause between two polls. Default 1 s.
     pub min_interval: Duration,
@@ -27,8 +39,30 @@ impl Default for WaitOptions {
     }
 }
 
-/// What a waiter saw: reported after each poll and at the end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl WaitOptions {
+    /// Sets [`min_interval`](Self::min_interval).
+    pub fn with_min_interval(mut self, min_interval: Duration) -> Self {
+        self.min_interval = min_interval;
+        self
+    }
+
+    /// Sets [`max_interval`](Self::max_interval).
+    pub fn with_max_interval(mut self, max_interval: Duration) -> Self {
+        self.max_interval = max_interval;
+        self
+    }
+
+    /// Sets [`timeout`](Self::timeout).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// What a waiter saw: reported after each poll and at the end. Fields may be
+/// added in a minor release; the setters are for tests of code that takes one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitProgress {
     /// Time since the wait began.
     pub elapsed: Duration,
@@ -36,6 +70,26 @@ pub struct WaitProgress {
     pub polls: u32,
     /// Whether the last poll saw a sync running.
     pub running: bool,
+}
+
+impl WaitProgress {
+    /// Sets [`elapsed`](Self::elapsed).
+    pub fn with_elapsed(mut self, elapsed: Duration) -> Self {
+        self.elapsed = elapsed;
+        self
+    }
+
+    /// Sets [`polls`](Self::polls).
+    pub fn with_polls(mut self, polls: u32) -> Self {
+        self.polls = polls;
+        self
+    }
+
+    /// Sets [`running`](Self::running).
+    pub fn with_running(mut self, running: bool) -> Self {
+        self.running = running;
+        self
+    }
 }
 
 impl Client {

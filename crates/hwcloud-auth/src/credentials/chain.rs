@@ -28,10 +28,11 @@ use crate::transport::{BoxFuture, HttpClient};
 
 /// A source the chain tried, and why it gave no credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SourceAttempt {
     /// The source, e.g. `ECS/BMS metadata`.
     pub source: &'static str,
-    /// Why it gave nothing (never a secret).
+    /// Why it gave nothing (never a secret): the error and its causes, `: `-separated.
     pub outcome: String,
 }
 
@@ -157,7 +158,7 @@ impl CredentialsChain {
             }
             Err(err) => tried.push(SourceAttempt {
                 source: "ECS/BMS metadata",
-                outcome: err.to_string(),
+                outcome: super::describe_with_causes(&err),
             }),
         }
         match PodIdentity::from_env(&self.env)? {
@@ -170,7 +171,7 @@ impl CredentialsChain {
                     }
                     Err(err) => tried.push(SourceAttempt {
                         source: "CCE pod identity",
-                        outcome: err.to_string(),
+                        outcome: super::describe_with_causes(&err),
                     }),
                 }
             }

@@ -344,6 +344,7 @@ pub enum CredentialSource {
     /// OIDC federation: STS `assume-with-oidc` (`HUAWEICLOUD_OIDC_*`).
     OidcSts,
     /// IdP federation at IAM.
+    #[non_exhaustive]
     IdpFederation {
         /// The identity provider's id.
         idp_id: String,
@@ -412,6 +413,7 @@ impl fmt::Display for CredentialSource {
 #[non_exhaustive]
 pub enum CredentialsError {
     /// One part of a credential is set and a part it needs is not.
+    #[non_exhaustive]
     Incomplete {
         /// What is set (variable or key name).
         present: &'static str,
@@ -421,6 +423,7 @@ pub enum CredentialsError {
         location: String,
     },
     /// Nothing usable in a place that had to have credentials (a `[basic]` section).
+    #[non_exhaustive]
     Missing {
         /// What is missing.
         what: &'static str,
@@ -428,11 +431,13 @@ pub enum CredentialsError {
         location: String,
     },
     /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE` names a file that does not exist.
+    #[non_exhaustive]
     ProfileNotFound {
         /// The file.
         path: PathBuf,
     },
     /// The profile file exists but cannot be read.
+    #[non_exhaustive]
     ProfileUnreadable {
         /// The file.
         path: PathBuf,
@@ -440,6 +445,7 @@ pub enum CredentialsError {
         source: io::Error,
     },
     /// The profile file is not a valid INI file.
+    #[non_exhaustive]
     ProfileInvalid {
         /// The file.
         path: PathBuf,
@@ -450,6 +456,7 @@ pub enum CredentialsError {
     },
     /// The profile file has no `[basic]` section. (Other section names are not shown:
     /// a stray line may be a secret.)
+    #[non_exhaustive]
     MissingSection {
         /// The file.
         path: PathBuf,
@@ -459,6 +466,7 @@ pub enum CredentialsError {
         other_case: bool,
     },
     /// A token file (named by `variable`) cannot be used.
+    #[non_exhaustive]
     TokenFile {
         /// The variable or profile key that names it.
         variable: String,
@@ -468,6 +476,7 @@ pub enum CredentialsError {
         problem: TokenFileProblem,
     },
     /// A variable holds a value that cannot be used.
+    #[non_exhaustive]
     InvalidVariable {
         /// The variable.
         variable: &'static str,
@@ -477,6 +486,7 @@ pub enum CredentialsError {
     /// An endpoint override is not a usable URL.
     Endpoint(crate::endpoints::EndpointError),
     /// A credential service could not be reached (refused, no route, no answer in time).
+    #[non_exhaustive]
     Unreachable {
         /// What was called, e.g. `the metadata service`.
         service: &'static str,
@@ -486,6 +496,7 @@ pub enum CredentialsError {
         source: crate::transport::HttpError,
     },
     /// A credential service answered with an error status.
+    #[non_exhaustive]
     Rejected {
         /// What was called.
         service: &'static str,
@@ -497,11 +508,13 @@ pub enum CredentialsError {
         detail: String,
     },
     /// The metadata service says no agency is bound to this instance.
+    #[non_exhaustive]
     AgencyNotBound {
         /// The metadata service.
         endpoint: String,
     },
     /// A credential service answered something that is not a credential.
+    #[non_exhaustive]
     Malformed {
         /// What was called.
         service: &'static str,
@@ -509,6 +522,7 @@ pub enum CredentialsError {
         reason: String,
     },
     /// The credentials expired and could not be refreshed.
+    #[non_exhaustive]
     Expired {
         /// Where they came from.
         source: CredentialSource,
@@ -516,10 +530,35 @@ pub enum CredentialsError {
         refresh: Box<CredentialsError>,
     },
     /// No source of the chain had credentials; each one tried says why.
+    #[non_exhaustive]
     NotFound {
         /// Every source tried, in order, and why it gave nothing.
         tried: Vec<SourceAttempt>,
     },
+    /// A provider of the application's own failed: see [`CredentialsError::provider`].
+    #[non_exhaustive]
+    Provider {
+        /// Why (it must not hold a secret).
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+}
+
+impl CredentialsError {
+    /// The failure of a [`ProvideCredentials`] implementation of the application's own, with
+    /// its cause (which must not hold a secret: it is shown in error messages).
+    ///
+    /// ```
+    /// use hwcloud_auth::CredentialsError;
+    ///
+    /// let err = CredentialsError::provider("the vault is sealed");
+    /// assert_eq!(err.to_string(), "the credentials provider failed");
+    /// assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "the vault is sealed");
+    /// ```
+    pub fn provider(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        CredentialsError::Provider {
+            source: source.into(),
+        }
+    }
 }
 
 /// What is wrong with a token file.
@@ -557,12 +596,8 @@ impl fmt::Display for CredentialsError {
                 "{ENV_CREDENTIALS_FILE} names the profile file {}, which does not exist",
                 path.display()
             ),
-            CredentialsError::ProfileUnreadable { path, source } => {
-                write!(
-                    f,
-                    "cannot read the profile file {}: {source}",
-                    path.display()
-                )
+            CredentialsError::ProfileUnreadable { path, .. } => {
+                write!(f, "cannot read the profile file {}", path.display())
             }
             CredentialsError::ProfileInvalid { path, line, reason } => {
                 write!(
@@ -603,7 +638,7 @@ impl fmt::Display for CredentialsError {
                 match problem {
                     TokenFileProblem::NotFound => f.write_str("does not exist"),
                     TokenFileProblem::Empty => f.write_str("is empty"),
-                    TokenFileProblem::Unreadable(e) => write!(f, "cannot be read: {e}"),
+                    TokenFileProblem::Unreadable(_) => f.write_str("cannot be read"),
                 }
             }
             CredentialsError::InvalidVariable { variable, reason } => {
@@ -611,10 +646,8 @@ impl fmt::Display for CredentialsError {
             }
             CredentialsError::Endpoint(e) => e.fmt(f),
             CredentialsError::Unreachable {
-                service,
-                endpoint,
-                source,
-            } => write!(f, "{service} at {endpoint} is unreachable: {source}"),
+                service, endpoint, ..
+            } => write!(f, "{service} at {endpoint} is unreachable"),
             CredentialsError::Rejected {
                 service,
                 request,
@@ -637,10 +670,11 @@ impl fmt::Display for CredentialsError {
             CredentialsError::Malformed { service, reason } => {
                 write!(f, "{service} answered a malformed credential: {reason}")
             }
-            CredentialsError::Expired { source, refresh } => write!(
+            CredentialsError::Expired { source, .. } => write!(
                 f,
-                "the credentials from {source} expired and could not be refreshed: {refresh}"
+                "the credentials from {source} expired and could not be refreshed"
             ),
+            CredentialsError::Provider { .. } => f.write_str("the credentials provider failed"),
             CredentialsError::NotFound { tried } => {
                 f.write_str("no credentials found; tried, in order:")?;
                 for (i, attempt) in tried.iter().enumerate() {
@@ -663,9 +697,11 @@ impl std::error::Error for CredentialsError {
                 problem: TokenFileProblem::Unreadable(e),
                 ..
             } => Some(e),
-            CredentialsError::Endpoint(e) => Some(e),
+            // Transparent: its Display is the endpoint error's.
+            CredentialsError::Endpoint(e) => e.source(),
             CredentialsError::Unreachable { source, .. } => Some(source),
             CredentialsError::Expired { refresh, .. } => Some(refresh.as_ref()),
+            CredentialsError::Provider { source } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -697,6 +733,19 @@ pub(crate) fn read_token_file(
         path: path.to_owned(),
         problem,
     })
+}
+
+/// An error and its causes on one line, `: `-separated: a source's failure as the chain's
+/// [`CredentialsError::NotFound`] lists it (several failures, so none is *the* cause).
+pub(crate) fn describe_with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        text.push_str(": ");
+        text.push_str(&err.to_string());
+        cause = err.source();
+    }
+    text
 }
 
 /// A non-empty variable of `env`.

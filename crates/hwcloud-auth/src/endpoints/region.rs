@@ -259,6 +259,7 @@ pub enum EndpointError {
     /// The endpoint is empty.
     Empty,
     /// The endpoint is not a usable URL.
+    #[non_exhaustive]
     Invalid {
         /// The endpoint as given (`<redacted>` when it contains user info).
         endpoint: String,
@@ -266,6 +267,7 @@ pub enum EndpointError {
         reason: &'static str,
     },
     /// The endpoint's scheme is neither `https` nor `http`.
+    #[non_exhaustive]
     UnsupportedScheme {
         /// The scheme.
         scheme: String,
@@ -273,6 +275,7 @@ pub enum EndpointError {
     /// The region id is empty.
     EmptyRegion,
     /// The region is in neither the override variable, the regions file nor [`REGIONS`].
+    #[non_exhaustive]
     UnknownRegion {
         /// The region as given.
         region: String,
@@ -280,6 +283,7 @@ pub enum EndpointError {
         var: String,
     },
     /// The override variable's value is not a usable endpoint.
+    #[non_exhaustive]
     InvalidOverride {
         /// The variable.
         var: String,
@@ -318,8 +322,8 @@ impl fmt::Display for EndpointError {
                 }
                 Ok(())
             }
-            EndpointError::InvalidOverride { var, reason } => {
-                write!(f, "{var} does not hold a usable endpoint: {reason}")
+            EndpointError::InvalidOverride { var, .. } => {
+                write!(f, "{var} does not hold a usable endpoint")
             }
             EndpointError::RegionsFile(err) => err.fmt(f),
         }

@@ -36,8 +36,8 @@ pub enum SigningAlgorithm {
 }
 
 impl SigningAlgorithm {
-    /// Every algorithm, the default first.
-    pub const ALL: [SigningAlgorithm; 4] = [
+    /// Every algorithm, the default first (more may come in a minor release).
+    pub const ALL: &'static [SigningAlgorithm] = &[
         SigningAlgorithm::HmacSha256,
         SigningAlgorithm::HmacSm3,
         SigningAlgorithm::EcdsaP256Sha256,
@@ -96,7 +96,8 @@ impl FromStr for SigningAlgorithm {
     /// Reads the short spelling ([`as_str`](Self::as_str)), in any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SigningAlgorithm::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|algorithm| algorithm.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| UnknownSigningAlgorithm(s.chars().take(40).collect()))
     }
@@ -108,7 +109,10 @@ pub struct UnknownSigningAlgorithm(String);
 
 impl fmt::Display for UnknownSigningAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let valid: Vec<&str> = SigningAlgorithm::ALL.map(SigningAlgorithm::as_str).into();
+        let valid: Vec<&str> = SigningAlgorithm::ALL
+            .iter()
+            .map(|algorithm| algorithm.as_str())
+            .collect();
         write!(
             f,
             "unknown signing algorithm {:?}: expected one of {}",

@@ -112,27 +112,32 @@ pub enum SignError {
     /// The URI has no authority (host) and the request has no `Host` header.
     MissingHost,
     /// The request's `X-Sdk-Date` header is not a valid `YYYYMMDDTHHMMSSZ` UTC date.
+    #[non_exhaustive]
     InvalidSdkDate {
         /// The offending value (dates are not secret), shortened to 40 characters.
         value: String,
     },
     /// A header to be signed has more than one value; the signature format has room for one.
+    #[non_exhaustive]
     MultipleHeaderValues {
         /// The header's (lower-case) name.
         name: String,
     },
     /// A header to be signed has a value that is not UTF-8.
+    #[non_exhaustive]
     NonUtf8HeaderValue {
         /// The header's (lower-case) name.
         name: String,
     },
     /// A value to be put into a header (project id, security token, IAM token) contains
     /// characters that cannot go into an HTTP header. The value itself is not shown.
+    #[non_exhaustive]
     InvalidHeaderValue {
         /// The header that could not be set.
         name: &'static str,
     },
     /// The algorithm needs a cargo feature this build of `hwcloud-auth` lacks.
+    #[non_exhaustive]
     AlgorithmNotEnabled {
         /// The algorithm's name (`SDK-SM2-SM3`).
         algorithm: &'static str,
@@ -141,6 +146,7 @@ pub enum SignError {
     },
     /// No private key could be derived from the AK/SK (the official key derivation
     /// found no candidate below the curve order in 255 tries: practically never).
+    #[non_exhaustive]
     KeyDerivation {
         /// The algorithm's name.
         algorithm: &'static str,

@@ -64,7 +64,8 @@ pub fn authorization(headers: &HeaderMap) -> &str {
 pub fn algorithm_of(authorization: &str) -> SigningAlgorithm {
     let name = authorization.split(' ').next().unwrap_or_default();
     SigningAlgorithm::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|algorithm| algorithm.name() == name)
         .unwrap_or_else(|| panic!("unknown algorithm in {authorization:?}"))
 }

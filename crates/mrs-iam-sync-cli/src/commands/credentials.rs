@@ -1,7 +1,6 @@
 //! `credentials`: which source the credentials come from, and what they are
 //! (never a secret key or a token).
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use mrs_iam_sync::ClientInfo as _;
@@ -34,10 +33,7 @@ pub async fn run(ctx: &Ctx) -> Result<(), Failure> {
     let Some(cache) = ctx.client.inner().credentials() else {
         return Err(Failure::Usage("the client has no credentials".into()));
     };
-    let provided = cache
-        .get()
-        .await
-        .map_err(|err| Error::Credentials(Arc::new(err)))?;
+    let provided = cache.get().await.map_err(Error::Credentials)?;
     let project = ctx.client.resolve_project_id().await?;
     let credentials = &provided.credentials;
     let answer = CredentialsJson {

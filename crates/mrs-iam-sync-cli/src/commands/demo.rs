@@ -105,11 +105,10 @@ async fn workflow(
             max_interval: Some(Duration::from_secs(1)),
         },
     };
-    let options = WaitOptions {
-        min_interval: sync_args.waiting.interval,
-        max_interval: Duration::from_secs(1),
-        timeout: sync_args.waiting.timeout,
-    };
+    let options = WaitOptions::default()
+        .with_min_interval(sync_args.waiting.interval)
+        .with_max_interval(Duration::from_secs(1))
+        .with_timeout(sync_args.waiting.timeout);
     step(
         2,
         "synchronize two users (their groups come along) and a group, and wait",

@@ -31,11 +31,10 @@ pub fn options(args: &WaitArgs) -> Result<WaitOptions, Failure> {
             "--max-interval must not be less than --interval".into(),
         ));
     }
-    Ok(WaitOptions {
-        min_interval: args.interval,
-        max_interval,
-        timeout: args.timeout,
-    })
+    Ok(WaitOptions::default()
+        .with_min_interval(args.interval)
+        .with_max_interval(max_interval)
+        .with_timeout(args.timeout))
 }
 
 /// Waits, then says how long it took. Ctrl-C stops the waiting only: the

@@ -39,7 +39,19 @@ use retry_quota::RetryTokens;
 
 /// How a client paces its requests. On by default: until the gateway first
 /// throttles, it costs nothing.
+///
+/// Start from [`RateLimit::default()`] (or [`RateLimit::off()`]) and change
+/// what you need; fields may be added in a minor release.
+///
+/// ```
+/// use mrs_iam_sync::RateLimit;
+///
+/// let limit = RateLimit::default().with_max_rate(97.0);
+/// assert_eq!(limit.max_rate, Some(97.0));
+/// assert!(limit.adaptive);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Slow down on throttling answers and climb back when they stop.
     /// Default `true`.
@@ -67,6 +79,19 @@ impl RateLimit {
         }
     }
 
+    /// Sets [`adaptive`](Self::adaptive).
+    pub fn with_adaptive(mut self, adaptive: bool) -> Self {
+        self.adaptive = adaptive;
+        self
+    }
+
+    /// Sets [`max_rate`](Self::max_rate): a number of requests per second,
+    /// or `None` for no ceiling.
+    pub fn with_max_rate(mut self, max_rate: impl Into<Option<f64>>) -> Self {
+        self.max_rate = max_rate.into();
+        self
+    }
+
     /// The problem with these settings, if any.
     pub(crate) fn problem(&self) -> Option<&'static str> {
         match self.max_rate {
@@ -79,8 +104,9 @@ impl RateLimit {
 }
 
 /// What throttling a client has met so far: see
-/// [`Client::throttling`](crate::Client::throttling).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// [`Client::throttling`](crate::Client::throttling). Fields may be added in
+/// a minor release; the setters are for tests of code that takes one.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ThrottleReport {
     /// Throttling answers received (HTTP 429, `APIGW.0308`).
@@ -95,6 +121,38 @@ pub struct ThrottleReport {
     pub retries_refused: u64,
     /// Tokens left in the retry quota.
     pub retry_tokens: u32,
+}
+
+impl ThrottleReport {
+    /// Sets [`throttled`](Self::throttled).
+    pub fn with_throttled(mut self, throttled: u64) -> Self {
+        self.throttled = throttled;
+        self
+    }
+
+    /// Sets [`rate`](Self::rate).
+    pub fn with_rate(mut self, rate: impl Into<Option<f64>>) -> Self {
+        self.rate = rate.into();
+        self
+    }
+
+    /// Sets [`answered_rate_since_throttled`](Self::answered_rate_since_throttled).
+    pub fn with_answered_rate_since_throttled(mut self, rate: impl Into<Option<f64>>) -> Self {
+        self.answered_rate_since_throttled = rate.into();
+        self
+    }
+
+    /// Sets [`retries_refused`](Self::retries_refused).
+    pub fn with_retries_refused(mut self, retries_refused: u64) -> Self {
+        self.retries_refused = retries_refused;
+        self
+    }
+
+    /// Sets [`retry_tokens`](Self::retry_tokens).
+    pub fn with_retry_tokens(mut self, retry_tokens: u32) -> Self {
+        self.retry_tokens = retry_tokens;
+        self
+    }
 }
 
 impl crate::Client {
@@ -204,10 +262,7 @@ mod tests {
     fn a_max_rate_must_be_positive_and_finite() {
         assert_eq!(RateLimit::default().problem(), None);
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let limit = RateLimit {
-                max_rate: Some(bad),
-                ..RateLimit::default()
-            };
+            let limit = RateLimit::default().with_max_rate(bad);
             assert!(limit.problem().unwrap().contains("max_rate"), "{bad}");
         }
     }
@@ -247,10 +302,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_token_beyond_the_deadline_is_not_waited_for() {
         let throttle = Throttle::new(
-            RateLimit {
-                max_rate: Some(1.0),
-                ..RateLimit::default()
-            },
+            RateLimit::default().with_max_rate(1.0),
             RetryQuota::default(),
         );
         let start = Instant::now();

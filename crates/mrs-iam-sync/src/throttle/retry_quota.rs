@@ -19,7 +19,18 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 /// N + C / R requests. Every call that succeeds on its first attempt adds a
 /// token, and one that succeeds after retrying returns its last retry's
 /// cost. Shared by every call of a client and its clones.
+///
+/// Start from [`RetryQuota::default()`] (or [`RetryQuota::unlimited()`])
+/// and change what you need; fields may be added in a minor release.
+///
+/// ```
+/// use mrs_iam_sync::RetryQuota;
+///
+/// let quota = RetryQuota::default().with_capacity(1000);
+/// assert_eq!(quota.retry_cost, 5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryQuota {
     /// Tokens in a full quota (and at the start). Default 500.
     pub capacity: u32,
@@ -49,6 +60,26 @@ impl RetryQuota {
             retry_cost: 0,
             timeout_retry_cost: 0,
         }
+    }
+}
+
+impl RetryQuota {
+    /// Sets [`capacity`](Self::capacity).
+    pub fn with_capacity(mut self, capacity: u32) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Sets [`retry_cost`](Self::retry_cost).
+    pub fn with_retry_cost(mut self, retry_cost: u32) -> Self {
+        self.retry_cost = retry_cost;
+        self
+    }
+
+    /// Sets [`timeout_retry_cost`](Self::timeout_retry_cost).
+    pub fn with_timeout_retry_cost(mut self, timeout_retry_cost: u32) -> Self {
+        self.timeout_retry_cost = timeout_retry_cost;
+        self
     }
 }
 
