@@ -1,17 +1,22 @@
 //! `cargo xtask bench --build`: what depending on the client costs a cold
 //! build, against a bare crate that does the same job by hand.
 //!
-//! Two throw-away binaries are written under `target/bench-build/`, each its
-//! own workspace with a copy of this workspace's `Cargo.lock` (so both build
-//! the same dependency versions, offline):
+//! Throw-away binaries are written under `target/bench-build/`, each its own
+//! workspace with a copy of a `Cargo.lock` (so that they build the same
+//! dependency versions, offline):
 //! - `dependant`: `mrs-iam-sync` (default features) and tokio;
-//! - `bare`: reqwest (json, rustls with ring), serde and tokio.
+//! - `bare`: reqwest (json, rustls with ring), serde and tokio;
+//! - with `--base DIR`, `dependant-base`: the dependant of the client in
+//!   another checkout (e.g. the commit before a change), with that checkout's
+//!   lock file.
 //!
-//! Each is built from an empty target directory, alternately, `runs` times.
-//! The table gives the median wall time, the CPU time (user + system of every
+//! Each is built from an empty target directory, in turn, `runs` times. The
+//! table gives the median wall time, the CPU time (user + system of every
 //! compiler process, steadier than wall time on a shared machine) and the
 //! crates compiled, with the load average; the wall-time ratio is printed only
-//! when the load average is at most 1.
+//! when the load average is at most 1. Then the units that the last dependant
+//! build compiled and the bare one did not, longest first, from cargo's
+//! `--timings` reports: what depending on the client adds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,60 +91,181 @@ struct Build {
     crates: usize,
 }
 
-/// Builds both crates cold `runs` times, alternately, and prints the table.
-pub fn run(root: &Path, runs: usize) -> Result<()> {
-    let base = root.join("target/bench-build");
-    let client = root.join("crates/mrs-iam-sync");
+impl std::fmt::Display for Build {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>6.1} s wall, {:>6.1} s CPU, {:>3} crates",
+            self.wall.as_secs_f64(),
+            self.cpu.as_secs_f64(),
+            self.crates
+        )
+    }
+}
+
+/// A crate to build cold, and its builds so far.
+struct Subject {
+    name: &'static str,
+    label: String,
+    dir: PathBuf,
+    builds: Vec<Build>,
+}
+
+/// `cargo xtask bench --build [--runs N] [--base DIR]`.
+pub fn main(root: &Path, args: &[&str]) -> Result<()> {
+    let (mut runs, mut base) = (1, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (*arg, args.next()) {
+            ("--runs", Some(value)) => {
+                runs = value
+                    .parse()
+                    .ok()
+                    .filter(|runs| *runs > 0)
+                    .with_context(|| format!("--runs takes a positive number, not {value:?}"))?;
+            }
+            ("--base", Some(dir)) => base = Some(Path::new(dir)),
+            (arg, _) => bail!("bench --build takes --runs N and --base DIR, not {arg:?}"),
+        }
+    }
+    run(root, runs, base)
+}
+
+/// Builds the crates cold `runs` times, in turn, and prints the table.
+fn run(root: &Path, runs: usize, base: Option<&Path>) -> Result<()> {
+    let out = root.join("target/bench-build");
+    let dependant = |dir: &Path, name: &str| -> Result<PathBuf> {
+        let client = dir.join("crates/mrs-iam-sync");
+        let lock = std::fs::read(dir.join("Cargo.lock"))
+            .with_context(|| format!("cannot read {}/Cargo.lock", dir.display()))?;
+        write_crate(
+            &out.join(name),
+            &DEPENDANT_MANIFEST.replace("@CLIENT@", &client.display().to_string()),
+            DEPENDANT_MAIN,
+            &lock,
+        )
+    };
     let lock = std::fs::read(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
-    let dependant = write_crate(
-        &base.join("dependant"),
-        &DEPENDANT_MANIFEST.replace("@CLIENT@", &client.display().to_string()),
-        DEPENDANT_MAIN,
-        &lock,
-    )?;
-    let bare = write_crate(&base.join("bare"), BARE_MANIFEST, BARE_MAIN, &lock)?;
+    let mut subjects = vec![Subject {
+        name: "bare",
+        label: "bare reqwest+serde+tokio".into(),
+        dir: write_crate(&out.join("bare"), BARE_MANIFEST, BARE_MAIN, &lock)?,
+        builds: Vec::new(),
+    }];
+    if let Some(base) = base {
+        let base = base
+            .canonicalize()
+            .with_context(|| format!("no checkout at {}", base.display()))?;
+        subjects.push(Subject {
+            name: "base",
+            label: format!("dependant of {}", base.display()),
+            dir: dependant(&base, "dependant-base")?,
+            builds: Vec::new(),
+        });
+    }
+    subjects.push(Subject {
+        name: "dependant",
+        label: "dependant of mrs-iam-sync".into(),
+        dir: dependant(root, "dependant")?,
+        builds: Vec::new(),
+    });
 
     let load_before = load_average();
-    let (mut dependant_builds, mut bare_builds) = (Vec::new(), Vec::new());
     for run in 1..=runs {
-        for (name, dir, builds) in [
-            ("bare", &bare, &mut bare_builds),
-            ("dependant", &dependant, &mut dependant_builds),
-        ] {
-            let build = cold_build(dir)?;
-            println!(
-                "run {run}/{runs}: {name:<9} {:>6.1} s wall, {:>6.1} s CPU, {} crates",
-                build.wall.as_secs_f64(),
-                build.cpu.as_secs_f64(),
-                build.crates
-            );
-            builds.push(build);
+        for subject in &mut subjects {
+            let build = cold_build(&subject.dir)?;
+            println!("run {run}/{runs}: {:<9} {build}", subject.name);
+            subject.builds.push(build);
         }
     }
     let load = load_average().max(load_before);
-    let (dependant, bare) = (median(dependant_builds), median(bare_builds));
     println!("\ncold debug build, median of {runs} (load average up to {load:.2})");
+    let medians: Vec<Build> = subjects
+        .iter()
+        .map(|subject| median(&subject.builds))
+        .collect();
+    let bare = &medians[0];
+    for (subject, build) in subjects.iter().zip(&medians) {
+        print!("  {:<28} {build}", subject.label);
+        if subject.name == "bare" {
+            println!();
+        } else {
+            println!(
+                "  ratio (target ≤ 1.15×): wall {}, CPU {:.2}×",
+                ratio_if_quiet(
+                    load,
+                    build.wall.as_secs_f64() / bare.wall.as_secs_f64(),
+                    "×"
+                ),
+                build.cpu.as_secs_f64() / bare.cpu.as_secs_f64()
+            );
+        }
+    }
+    let last = |name: &str| {
+        subjects
+            .iter()
+            .find(|subject| subject.name == name)
+            .map(|subject| subject.dir.join("target/cargo-timings/cargo-timing.html"))
+    };
+    if let (Some(bare), Some(dependant)) = (last("bare"), last("dependant")) {
+        print_added_units(&bare, &dependant)?;
+    }
+    Ok(())
+}
+
+/// The units (crate and target) of one `--timings` report, with their
+/// durations in seconds: the `UNIT_DATA` array cargo writes into its HTML.
+fn timed_units(report: &Path) -> Result<Vec<(String, f64)>> {
+    let html = std::fs::read_to_string(report)
+        .with_context(|| format!("cannot read {}", report.display()))?;
+    const START: &str = "const UNIT_DATA = ";
+    let data = html
+        .split_once(START)
+        .and_then(|(_, rest)| rest.split_once(";\n"))
+        .map(|(data, _)| data)
+        .with_context(|| format!("no {START:?} in {}", report.display()))?;
+    let units: Vec<serde_json::Value> = serde_json::from_str(data)
+        .with_context(|| format!("unexpected UNIT_DATA in {}", report.display()))?;
+    Ok(units
+        .iter()
+        .map(|unit| {
+            let target = unit["target"].as_str().unwrap_or_default().trim();
+            let name = format!(
+                "{} {}{}",
+                unit["name"].as_str().unwrap_or("?"),
+                unit["version"].as_str().unwrap_or("?"),
+                if target.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({target})")
+                }
+            );
+            (name, unit["duration"].as_f64().unwrap_or_default())
+        })
+        .collect())
+}
+
+/// Prints the units of the dependant's last build that the bare build did
+/// not compile, longest first, and their sum. Unit times overlap on several
+/// cores: the sum is CPU-like time, not wall time.
+fn print_added_units(bare: &Path, dependant: &Path) -> Result<()> {
+    let bare: std::collections::HashSet<String> = timed_units(bare)?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let mut added: Vec<(String, f64)> = timed_units(dependant)?
+        .into_iter()
+        .filter(|(name, _)| !bare.contains(name))
+        .collect();
+    added.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let total: f64 = added.iter().map(|(_, seconds)| seconds).sum();
     println!(
-        "  dependant of mrs-iam-sync  {:>6.1} s wall  {:>6.1} s CPU  {} crates",
-        dependant.wall.as_secs_f64(),
-        dependant.cpu.as_secs_f64(),
-        dependant.crates
+        "\nunits the last dependant build compiled and the bare one did not ({} units, {total:.1} s summed; cargo --timings):",
+        added.len()
     );
-    println!(
-        "  bare reqwest+serde+tokio   {:>6.1} s wall  {:>6.1} s CPU  {} crates",
-        bare.wall.as_secs_f64(),
-        bare.cpu.as_secs_f64(),
-        bare.crates
-    );
-    println!(
-        "  ratio (target ≤ 1.15×): wall {}, CPU {:.2}×",
-        ratio_if_quiet(
-            load,
-            dependant.wall.as_secs_f64() / bare.wall.as_secs_f64(),
-            "×"
-        ),
-        dependant.cpu.as_secs_f64() / bare.cpu.as_secs_f64()
-    );
+    for (name, seconds) in &added {
+        println!("  {seconds:>6.1} s  {name}");
+    }
     Ok(())
 }
 
@@ -204,7 +330,7 @@ fn children_cpu() -> Result<Duration> {
 }
 
 /// The median of each measure on its own.
-fn median(builds: Vec<Build>) -> Build {
+fn median(builds: &[Build]) -> Build {
     fn middle<T: Ord + Copy>(mut values: Vec<T>) -> T {
         values.sort_unstable();
         values[values.len() / 2]

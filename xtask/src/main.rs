@@ -33,9 +33,10 @@ Commands:
                        one markdown comment written to FILE; fails when the check does
   bench [--report]     run the benchmarks and print their ratios to the baselines
                        (--report: only print the table of the last run)
-  bench --build [--runs N]
+  bench --build [--runs N] [--base DIR]
                        build a dependant of the client and a bare reqwest crate
-                       from cold, alternately N times (default 1), and compare
+                       from cold, in turn N times (default 1), and compare (--base:
+                       the dependant of DIR's client too, e.g. a checkout of main)
   bench --wrk          `mrs-iam-sync status` over 10,000 clusters at concurrency 32
                        against wrk at 32 connections, on one canned-JSON server
   bench --rounds N     the round trip: bare reqwest, bare with the signed request's
@@ -69,13 +70,7 @@ fn main() -> ExitCode {
         ["bench"] => bench::run(&root, false),
         ["bench", "--report"] => bench::run(&root, true),
         ["bench", "--wrk"] => bench_wrk::run(&root),
-        ["bench", "--build"] => bench_build::run(&root, 1),
-        ["bench", "--build", "--runs", runs] => match runs.parse() {
-            Ok(runs) if runs > 0 => bench_build::run(&root, runs),
-            _ => Err(anyhow::anyhow!(
-                "--runs takes a positive number, not {runs:?}"
-            )),
-        },
+        ["bench", "--build", rest @ ..] => bench_build::main(&root, rest),
         ["bench", "--rounds", rounds] => match rounds.parse() {
             Ok(rounds) if rounds > 0 => bench_rounds::run(&root, rounds),
             _ => Err(anyhow::anyhow!(

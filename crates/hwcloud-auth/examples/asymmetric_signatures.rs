@@ -3,7 +3,7 @@
 //! checks each and writes `tests/data/official-verify-vectors.json`).
 //!
 //! ```text
-//! cargo run -p hwcloud-auth --all-features --example asymmetric_signatures > /tmp/ours.json
+//! cargo run -p hwcloud-auth --features ecdsa-p256-sha256,sm2-sm3 --example asymmetric_signatures > /tmp/ours.json
 //! /work/pysdk/bin/python crates/hwcloud-auth/tests/data/verify_our_signatures.py /tmp/ours.json
 //! ```
 //!

@@ -23,6 +23,15 @@
 //! * [`Secret`]: secrets never show up in `Debug`, `Display` or error messages, and are
 //!   zeroed when dropped.
 //!
+//! # Cargo features
+//!
+//! * `ring` (default) or `aws-lc-rs` (used when on): the crypto library of SHA-256 and
+//!   HMAC-SHA256, the one the application's TLS provider already brings; one is needed.
+//! * `hmac-sm3`, `ecdsa-p256-sha256`, `sm2-sm3` (off): the other signing algorithms
+//!   ([`SigningAlgorithm`]); `sm2-sm3` turns on `hmac-sm3`. Without its feature, an
+//!   algorithm fails with [`SignError::AlgorithmNotEnabled`], which names it.
+//! * `reqwest`: [`transport::HttpClient`] over reqwest, and signing a `reqwest::Url`.
+//!
 //! # Example
 //!
 //! Authorize a request to MRS with AK/SK (the published MRS example of the signing guide):
@@ -85,6 +94,7 @@
 
 pub mod clock;
 pub mod credentials;
+mod crypto;
 pub mod discovery;
 pub mod endpoints;
 mod env;

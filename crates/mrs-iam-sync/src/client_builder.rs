@@ -222,8 +222,27 @@ impl ClientBuilder {
     }
 
     /// How AK/SK requests are signed (default: [`SigningAlgorithm::HmacSha256`]); IAM
-    /// tokens ignore it. `EcdsaP256Sha256` and `Sm2Sm3` need this crate's features of
-    /// the same names: without them [`build`](Self::build) fails.
+    /// tokens ignore it. `HmacSm3`, `EcdsaP256Sha256` and `Sm2Sm3` need this crate's
+    /// features `hmac-sm3`, `ecdsa-p256-sha256` and `sm2-sm3`: without them
+    /// [`build`](Self::build) fails and names the feature.
+    ///
+    /// ```
+    /// use mrs_iam_sync::{Client, Credentials, SigningAlgorithm};
+    /// let built = Client::builder()
+    ///     .endpoint("http://127.0.0.1:9")
+    ///     .project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+    ///     .credentials(Credentials::permanent("AKEXAMPLE", "SKEXAMPLE"))
+    ///     .signing_algorithm(SigningAlgorithm::HmacSm3)
+    ///     .build();
+    /// if SigningAlgorithm::HmacSm3.is_enabled() {
+    ///     assert!(built.is_ok());
+    /// } else {
+    ///     assert_eq!(
+    ///         built.err().unwrap().to_string(),
+    ///         "configuration: signing algorithm hmac-sm3 needs the `hmac-sm3` feature of mrs-iam-sync"
+    ///     );
+    /// }
+    /// ```
     pub fn signing_algorithm(mut self, algorithm: SigningAlgorithm) -> Self {
         self.signing_algorithm = algorithm;
         self

@@ -6,9 +6,12 @@ use std::str::FromStr;
 /// A signing algorithm of the official SDK core (`huaweicloudsdkcore.signer.algorithm.
 /// SigningAlgorithm`), chosen per client. Tokens (`X-Auth-Token`) ignore it.
 ///
-/// The asymmetric two need the crate features `ecdsa-p256-sha256` and `sm2-sm3` (off by
-/// default: they add about twenty crates to the build); without them, signing with
-/// them fails with [`SignError::AlgorithmNotEnabled`](super::SignError::AlgorithmNotEnabled).
+/// `SDK-HMAC-SHA256` is always there. The others need the crate features of their
+/// names, `hmac-sm3`, `ecdsa-p256-sha256` and `sm2-sm3` (off by default: the first adds
+/// RustCrypto's SM3 and HMAC, the asymmetric two about twenty crates each; `sm2-sm3`
+/// turns on `hmac-sm3` too); without them, signing with them fails with
+/// [`SignError::AlgorithmNotEnabled`](super::SignError::AlgorithmNotEnabled), which names
+/// the feature.
 ///
 /// ```
 /// use hwcloud_auth::SigningAlgorithm;
@@ -48,7 +51,7 @@ impl SigningAlgorithm {
     pub const fn name(self) -> &'static str {
         match self {
             SigningAlgorithm::HmacSha256 => super::hmac_sha256::NAME,
-            SigningAlgorithm::HmacSm3 => super::hmac_sm3::NAME,
+            SigningAlgorithm::HmacSm3 => "SDK-HMAC-SM3",
             SigningAlgorithm::EcdsaP256Sha256 => "SDK-ECDSA-P256-SHA256",
             SigningAlgorithm::Sm2Sm3 => "SDK-SM2-SM3",
         }
@@ -65,10 +68,12 @@ impl SigningAlgorithm {
         }
     }
 
-    /// The cargo feature it needs, `None` when it is always built in.
+    /// The cargo feature of `hwcloud-auth` it needs (the MRS client's feature has the
+    /// same name), `None` when it is always built in.
     pub const fn feature(self) -> Option<&'static str> {
         match self {
-            SigningAlgorithm::HmacSha256 | SigningAlgorithm::HmacSm3 => None,
+            SigningAlgorithm::HmacSha256 => None,
+            SigningAlgorithm::HmacSm3 => Some("hmac-sm3"),
             SigningAlgorithm::EcdsaP256Sha256 => Some("ecdsa-p256-sha256"),
             SigningAlgorithm::Sm2Sm3 => Some("sm2-sm3"),
         }
@@ -77,7 +82,8 @@ impl SigningAlgorithm {
     /// Whether this build can sign with it (see [`feature`](Self::feature)).
     pub const fn is_enabled(self) -> bool {
         match self {
-            SigningAlgorithm::HmacSha256 | SigningAlgorithm::HmacSm3 => true,
+            SigningAlgorithm::HmacSha256 => true,
+            SigningAlgorithm::HmacSm3 => cfg!(feature = "hmac-sm3"),
             SigningAlgorithm::EcdsaP256Sha256 => cfg!(feature = "ecdsa-p256-sha256"),
             SigningAlgorithm::Sm2Sm3 => cfg!(feature = "sm2-sm3"),
         }

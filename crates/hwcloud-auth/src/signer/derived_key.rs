@@ -1,5 +1,5 @@
 //! The private key of the asymmetric algorithms, derived from AK/SK as the official
-//! signer's `_derive_key` does, and cached with the secret key.
+//! signer's `_derive_key` does.
 //!
 //! ```text
 //! for counter in 0..=254:
@@ -8,9 +8,8 @@
 //! ```
 //!
 //! with the algorithm's HMAC (HMAC-SHA256 for `SDK-ECDSA-P256-SHA256`, HMAC-SM3 for
-//! `SDK-SM2-SM3`) and `n` the order of its curve.
-
-use std::sync::OnceLock;
+//! `SDK-SM2-SM3`) and `n` the order of its curve. The key is cached with the secret key
+//! (`Secret`'s `Derived`).
 
 /// Runs the counter KDF: `hmac(sk, data)` gives each candidate (big endian), `to_key`
 /// returns the key for a candidate ≤ n − 2 and `None` for any other. `None` when no
@@ -33,46 +32,4 @@ pub(crate) fn derive<K>(
         data.extend_from_slice(&[0, 0, 1, 0]);
         to_key(hmac(sk.as_bytes(), &data))
     })
-}
-
-/// A derived key, kept for the access key it was first derived for. Another access key
-/// (a secret key shared by two AKs, which credentials never do) derives afresh.
-pub(crate) struct Cached<K> {
-    /// Boxed: a `Secret` stays small until a key is derived.
-    slot: OnceLock<Box<(String, Option<K>)>>,
-}
-
-impl<K> Default for Cached<K> {
-    fn default() -> Self {
-        Cached {
-            slot: OnceLock::new(),
-        }
-    }
-}
-
-impl<K: Clone> Clone for Cached<K> {
-    fn clone(&self) -> Self {
-        Cached {
-            slot: self.slot.clone(),
-        }
-    }
-}
-
-impl<K> Cached<K> {
-    /// Runs `f` with the key for `ak`, derived by `derive` on first use.
-    pub(crate) fn with<R>(
-        &self,
-        ak: &str,
-        derive: impl Fn() -> Option<K>,
-        f: impl FnOnce(&K) -> R,
-    ) -> Option<R> {
-        let (cached_ak, key) = &**self
-            .slot
-            .get_or_init(|| Box::new((ak.to_owned(), derive())));
-        if cached_ak == ak {
-            key.as_ref().map(f)
-        } else {
-            derive().as_ref().map(f)
-        }
-    }
 }

@@ -1,11 +1,10 @@
 //! `SDK-HMAC-SHA256`: the signature is the hex HMAC-SHA256 of the string to sign, keyed
-//! with the secret key's bytes. The default algorithm.
-
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest as _, Sha256};
+//! with the secret key's bytes. The default algorithm. SHA-256 and HMAC come from the
+//! crypto library the TLS provider brings (`crate::crypto`: ring or aws-lc-rs).
 
 use super::SignError;
 use super::canonical::{Digest, push_lower_hex};
+use crate::crypto;
 use crate::secret::Secret;
 
 /// The algorithm's name, first word of the `Authorization` header.
@@ -17,17 +16,14 @@ const EMPTY_HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991
 /// SHA-256, with `X-Sdk-Content-Sha256` for the payload hash.
 pub(crate) const DIGEST: Digest = Digest {
     content_header: super::HEADER_CONTENT_SHA256,
-    hash: |data| Sha256::digest(data).into(),
+    hash: crypto::sha256,
     empty_hex: EMPTY_HEX,
 };
 
 /// HMAC-SHA256 of `data` keyed with `key` (the key derivation of ECDSA-P256).
-#[cfg_attr(not(feature = "ecdsa-p256-sha256"), allow(dead_code))]
+#[cfg(feature = "ecdsa-p256-sha256")]
 pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    crypto::hmac_sha256(&crypto::hmac_sha256_key(key), data)
 }
 
 /// Appends the hex HMAC-SHA256 of `string_to_sign` keyed with `sk` (whose keyed state
@@ -37,9 +33,10 @@ pub(crate) fn signature(
     string_to_sign: &[u8],
     out: &mut String,
 ) -> Result<(), SignError> {
-    let mut mac = sk.hmac_sha256().ok_or(SignError::MissingSecretKey)?;
-    mac.update(string_to_sign);
-    push_lower_hex(out, &mac.finalize().into_bytes());
+    push_lower_hex(
+        out,
+        &crypto::hmac_sha256(sk.hmac_sha256_key(), string_to_sign),
+    );
     Ok(())
 }
 

@@ -9,9 +9,6 @@ use super::SignError;
 use super::canonical::{Digest, push_lower_hex};
 use crate::secret::Secret;
 
-/// The algorithm's name, first word of the `Authorization` header.
-pub(crate) const NAME: &str = "SDK-HMAC-SM3";
-
 /// SM3 of the empty string.
 const EMPTY_HEX: &str = "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b";
 

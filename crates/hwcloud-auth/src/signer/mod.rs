@@ -71,6 +71,7 @@ mod derived_key;
 #[cfg(feature = "ecdsa-p256-sha256")]
 mod ecdsa_p256_sha256;
 mod hmac_sha256;
+#[cfg(feature = "hmac-sm3")]
 mod hmac_sm3;
 mod sdk_date;
 #[cfg(feature = "sm2-sm3")]
@@ -78,8 +79,6 @@ mod sm2_sm3;
 mod target;
 
 pub use algorithm::{SigningAlgorithm, UnknownSigningAlgorithm};
-#[cfg(any(feature = "ecdsa-p256-sha256", feature = "sm2-sm3"))]
-pub(crate) use derived_key::Cached;
 pub use sdk_date::format_sdk_date;
 pub use target::RequestTarget;
 
@@ -260,8 +259,18 @@ pub fn sign<'a>(
 /// let mut headers = HeaderMap::new();
 /// headers.insert("x-sdk-date", HeaderValue::from_static("20240102T030405Z"));
 /// let sk = Secret::new("SKEXAMPLE");
-/// sign_with(SigningAlgorithm::HmacSm3, &Method::GET, &uri, &mut headers, b"", "AKEXAMPLE", &sk, std::time::SystemTime::now())?;
-/// assert!(headers["authorization"].to_str()?.starts_with("SDK-HMAC-SM3 Access=AKEXAMPLE, SignedHeaders=host;x-sdk-date, Signature="));
+/// let now = std::time::SystemTime::now();
+/// let signed = sign_with(SigningAlgorithm::HmacSm3, &Method::GET, &uri, &mut headers, b"", "AKEXAMPLE", &sk, now);
+/// if SigningAlgorithm::HmacSm3.is_enabled() {
+///     signed?;
+///     assert!(headers["authorization"].to_str()?.starts_with("SDK-HMAC-SM3 Access=AKEXAMPLE, SignedHeaders=host;x-sdk-date, Signature="));
+/// } else {
+///     // Without its feature, an algorithm says which one it needs.
+///     assert_eq!(
+///         signed.unwrap_err().to_string(),
+///         "cannot sign the request: SDK-HMAC-SM3 needs the `hmac-sm3` feature of hwcloud-auth"
+///     );
+/// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[allow(clippy::too_many_arguments)] // `sign`'s arguments and the algorithm
@@ -293,6 +302,7 @@ pub fn sign_with<'a>(
         SigningAlgorithm::HmacSha256 => authorize(&hmac_sha256::DIGEST, &|to_sign, out| {
             hmac_sha256::signature(sk, to_sign, out)
         }),
+        #[cfg(feature = "hmac-sm3")]
         SigningAlgorithm::HmacSm3 => authorize(&hmac_sm3::DIGEST, &|to_sign, out| {
             hmac_sm3::signature(sk, to_sign, out)
         }),

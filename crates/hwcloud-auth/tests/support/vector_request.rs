@@ -7,7 +7,7 @@
 use std::time::UNIX_EPOCH;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use hwcloud_auth::{Credentials, SigningAlgorithm};
+use hwcloud_auth::{Credentials, SignError, SigningAlgorithm};
 use serde_json::Value;
 
 /// A string field of a vector.
@@ -20,6 +20,16 @@ pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 /// Signs the vector's request with `algorithm` and the given AK/SK (the vector's own
 /// security token and project id, if any, are kept); returns the headers after signing.
 pub fn sign_as(v: &Value, ak: &str, sk: &str, algorithm: SigningAlgorithm) -> HeaderMap {
+    try_sign_as(v, ak, sk, algorithm).unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")))
+}
+
+/// [`sign_as`], the error returned.
+pub fn try_sign_as(
+    v: &Value,
+    ak: &str,
+    sk: &str,
+    algorithm: SigningAlgorithm,
+) -> Result<HeaderMap, SignError> {
     let method = Method::from_bytes(s(v, "method").as_bytes()).unwrap();
     let uri: Uri = s(v, "url").parse().unwrap();
     let mut headers = HeaderMap::new();
@@ -46,13 +56,17 @@ pub fn sign_as(v: &Value, ak: &str, sk: &str, algorithm: SigningAlgorithm) -> He
             s(v, "body").as_bytes(),
             UNIX_EPOCH,
         )
-        .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
-    headers
+        .map(|()| headers)
 }
 
 /// Signs the vector's request with `algorithm` and the vector's own AK/SK.
 pub fn sign(v: &Value, algorithm: SigningAlgorithm) -> HeaderMap {
     sign_as(v, s(v, "ak"), s(v, "sk"), algorithm)
+}
+
+/// [`sign`], the error returned.
+pub fn try_sign(v: &Value, algorithm: SigningAlgorithm) -> Result<HeaderMap, SignError> {
+    try_sign_as(v, s(v, "ak"), s(v, "sk"), algorithm)
 }
 
 /// The `Authorization` header a signing added.
