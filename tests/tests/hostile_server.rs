@@ -211,3 +211,32 @@ async fn a_redirect_is_returned_not_followed() {
     );
     assert_eq!(server.requests(), 1);
 }
+
+#[tokio::test]
+async fn the_generated_constructors_cannot_bypass_the_builder() {
+    // progenitor generates `Client::new(url, Runtime)`, which builds a
+    // reqwest client that follows redirects. A `Runtime` comes only from a
+    // built client (there is no public constructor), and requests go through
+    // the runtime's HTTP client: the redirect is still returned, not followed.
+    let server = HostileServer::start(Behaviour::Redirect {
+        location: "/v2/elsewhere",
+    })
+    .await;
+    let built = Client::builder()
+        .endpoint("https://mrs.example.invalid")
+        .credentials(
+            mrs_iam_sync::Credentials::permanent("AKEXAMPLE", "SKEXAMPLE")
+                .with_project_id("0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+        )
+        .retry(RetryPolicy::disabled())
+        .build()
+        .expect("client builds");
+    let runtime = mrs_iam_sync::ClientInfo::inner(&built).clone();
+    let elsewhere = Client::new(&server.base_url(), runtime);
+    let err = call(&elsewhere).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedStatus { status, .. } if status.as_u16() == 302),
+        "{err:?}"
+    );
+    assert_eq!(server.requests(), 1, "the redirect was not followed");
+}

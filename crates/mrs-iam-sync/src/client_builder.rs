@@ -390,6 +390,9 @@ impl ClientBuilder {
             None => None,
         };
         let runtime = Runtime::new(Settings {
+            // The generated client keeps a handle on the same pool to build
+            // requests with.
+            http: http.clone(),
             credentials,
             project_id,
             discovery,

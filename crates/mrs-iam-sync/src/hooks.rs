@@ -75,20 +75,18 @@ impl ClientHooks<Runtime> for Client {
         // credentials) is most of a call's future; unboxed, every future
         // that awaits a call (the generated `send`, `is_synchronizing`, a
         // fan-out's tasks) carried its 4 KB and was copied whole on each move.
-        Box::pin(
-            send_with_retries(self.client(), self.inner().settings(), request).instrument(span),
-        )
-        .await
+        Box::pin(send_with_retries(self.inner().settings(), request).instrument(span)).await
     }
 }
 
-/// Sends `request`, signing each attempt afresh, retrying per the policy
-/// (see [`crate::retry`]) within the call's deadline.
+/// Sends `request` through the runtime's HTTP client, signing each attempt
+/// afresh, retrying per the policy (see [`crate::retry`]) within the call's
+/// deadline.
 pub(crate) async fn send_with_retries(
-    http: &reqwest::Client,
     settings: &Settings,
     request: reqwest::Request,
 ) -> reqwest::Result<reqwest::Response> {
+    let http = &settings.http;
     let started = Instant::now();
     let deadline = started + settings.timeouts.total;
     let idempotent = is_idempotent(request.method());

@@ -70,6 +70,33 @@
 //! are not followed (as the official SDK): a 3xx is an
 //! [`Error::UnexpectedStatus`].
 //!
+//! # One way to build a client
+//!
+//! A [`Client`] comes from [`Client::builder`] (or [`Client::from_env`]),
+//! which checks every setting and builds the HTTP client with the crate's
+//! policy: connect timeout, no redirects, no hidden retries. [`Runtime`], the
+//! state progenitor's client carries, has no public constructor; the
+//! generated `Client::new` and `Client::new_with_client` need one, so they
+//! can only make a client with a built client's settings (and send through
+//! its HTTP client).
+//!
+//! # Foreign types in the API
+//!
+//! Like oxide.rs's generated SDK, this crate shows some of its dependencies'
+//! types on purpose rather than wrap them: **reqwest** (the generated
+//! client's [`ClientInfo::client`], [`StatusCode`](reqwest::StatusCode) in
+//! errors, the `reqwest::Error` behind [`ConfigError::Http`] and
+//! [`Error::Transport`]'s cause; re-exported as [`reqwest`]),
+//! **progenitor-client** (the generated builders' [`ResponseValue`],
+//! [`ByteStream`], [`ClientInfo`] and [`OperationError`]), **serde_json**
+//! ([`Error::Decode`]'s cause), **hwcloud-auth** (this workspace's signing
+//! and credentials crate: [`Credentials`], [`CredentialsError`],
+//! [`SignError`], the [`credentials`] module) and, with the `schemars`
+//! feature, **schemars**. A breaking release of one of them that changes
+//! those types is a breaking release of this crate: it comes in a new minor
+//! version while this crate is 0.x (a new major one after 1.0), never in a
+//! patch.
+//!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
 mod body;

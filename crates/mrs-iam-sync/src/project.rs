@@ -65,7 +65,7 @@ impl Client {
             .build()
             .map_err(ConfigError::Http)?;
         tracing::info!(region = %target.region, iam = %target.iam_endpoint, "looking up the project id at IAM");
-        let response = hooks::send_with_retries(self.client(), shared, request)
+        let response = hooks::send_with_retries(shared, request)
             .await
             .map_err(Error::from_send)?;
         let status = response.status();

@@ -4,22 +4,32 @@
 
 use std::sync::Arc;
 
-use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm, SystemClock};
+use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm};
 use reqwest::header::HeaderValue;
 
 use crate::retry::{RetryPolicy, Timeouts};
-use crate::throttle::{RateLimit, RetryQuota, Throttle};
+use crate::throttle::Throttle;
 use crate::types;
 
 /// The default limit on a response body: MRS answers are a few hundred bytes.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Per-client runtime state handed to the generated
-/// [`Client`](crate::Client): its settings (credentials, project, policies). Cheap to clone.
+/// [`Client`](crate::Client): its settings (credentials, project, policies)
+/// and the HTTP client every request goes through. Cheap to clone.
 ///
-/// [`Runtime::default()`] sends unsigned requests with the default policies,
-/// which suits a loopback test server; real clients come from
-/// [`Client::builder`](crate::Client::builder).
+/// There is no public constructor: a `Runtime` comes only from
+/// [`Client::builder`](crate::Client::builder) (read it with
+/// [`ClientInfo::inner`](crate::ClientInfo::inner)). progenitor still
+/// generates `Client::new` and `Client::new_with_client`, which take one; a
+/// client made by them with a built client's runtime signs, retries and sends
+/// exactly as that client does (through the runtime's HTTP client, which
+/// follows no redirects), only at another base URL.
+///
+/// ```compile_fail
+/// // No unsigned, redirect-following client from a default runtime:
+/// let client = mrs_iam_sync::Client::new("http://127.0.0.1:8080", mrs_iam_sync::Runtime::default());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Runtime {
     settings: Arc<Settings>,
@@ -29,6 +39,10 @@ pub struct Runtime {
 /// credentials' `Debug` never shows a secret.)
 #[derive(Debug)]
 pub(crate) struct Settings {
+    /// What every request goes through, built by the client builder with
+    /// its policies (connect timeout, no redirects, no reqwest retries); the
+    /// generated client's own `reqwest::Client` only builds requests.
+    pub(crate) http: reqwest::Client,
     pub(crate) credentials: Option<CredentialsCache>,
     pub(crate) project_id: Option<types::ProjectId>,
     /// Where to look the project id up when none is configured.
@@ -56,24 +70,6 @@ impl Settings {
         // A project id holds only the characters of its rule, all valid in a header.
         let value = HeaderValue::from_str(project).ok()?;
         Some(self.project_header.get_or_init(|| value))
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            credentials: None,
-            project_id: None,
-            discovery: None,
-            discovered: tokio::sync::OnceCell::new(),
-            project_header: std::sync::OnceLock::new(),
-            clock: Arc::new(SystemClock),
-            signing_algorithm: SigningAlgorithm::default(),
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            throttle: Throttle::new(RateLimit::default(), RetryQuota::default()),
-        }
     }
 }
 
@@ -109,12 +105,6 @@ impl Runtime {
     /// The rate limiter and retry quota shared by every call.
     pub(crate) fn throttle(&self) -> &Throttle {
         &self.settings.throttle
-    }
-}
-
-impl Default for Runtime {
-    fn default() -> Self {
-        Runtime::new(Settings::default())
     }
 }
 
