@@ -8,9 +8,10 @@
 //!   with the signed request's headers (what the request's shape costs);
 //! - `mrs-iam-sync status` over 10,000 clusters at concurrency 1, 8, 32, 128
 //!   (requests per second and the speed-up over concurrency 1);
-//! - the same over 1,000 clusters against a gateway allowing 100 requests/s
-//!   (wall time against the ideal 10 s, answers, refusals per answer), and a
-//!   client round trip with the rate limiter on against off
+//! - the same over 1,000 clusters against a gateway allowing 100 requests/s,
+//!   with a burst of one second and of a tenth of a second (wall time
+//!   against the ideal 10 s, answers, refusals per answer), and a client
+//!   round trip with the rate limiter on against off
 //!   ([`crate::bench_throttled`]).
 //!
 //! The table states the highest load average seen before each benchmark (the
@@ -245,16 +246,21 @@ pub fn summary(criterion: &Path, load: f64) -> Result<String> {
             criterion.display()
         );
     }
+    Ok(table(load, &rows))
+}
+
+/// The rows as an aligned table, under the load average they were taken at.
+pub fn table(load: f64, rows: &[[String; 4]]) -> String {
     let header = ["benchmark", "time", "baseline (same run)", "ratio"].map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &rows {
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out =
         format!("load average before the benchmarks: up to {load:.2} (ratios need ≤ {MAX_LOAD})\n");
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in std::iter::once(&header).chain(rows) {
         let cells: Vec<String> = row
             .iter()
             .zip(widths)
@@ -263,5 +269,5 @@ pub fn summary(criterion: &Path, load: f64) -> Result<String> {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    Ok(out)
+    out
 }

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use std::path::Path;
 
 use xtask::{
-    bench, bench_build, bench_rounds, bench_wrk, check, generate, spec_diff, spec_review,
-    workspace_root,
+    bench, bench_build, bench_rounds, bench_throttled, bench_wrk, check, generate, spec_diff,
+    spec_review, workspace_root,
 };
 
 const USAGE: &str = "\
@@ -41,6 +41,10 @@ Commands:
                        against wrk at 32 connections, on one canned-JSON server
   bench --rounds N     the round trip: bare reqwest, bare with the signed request's
                        headers and the signed client in turn, N rounds; median ratios
+  bench --throttled [--cli PATH]
+                       `mrs-iam-sync status` over 1,000 clusters against a 100 requests/s
+                       gateway with a 1 s and a 0.1 s burst, three runs each
+                       (--cli: measure that CLI binary instead, e.g. an older build)
   help                 print this message
 ";
 
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         ["bench", "--report"] => bench::run(&root, true),
         ["bench", "--wrk"] => bench_wrk::run(&root),
         ["bench", "--build", rest @ ..] => bench_build::main(&root, rest),
+        ["bench", "--throttled"] => bench_throttled::run(&root, None),
+        ["bench", "--throttled", "--cli", cli] => bench_throttled::run(&root, Some(Path::new(cli))),
         ["bench", "--rounds", rounds] => match rounds.parse() {
             Ok(rounds) if rounds > 0 => bench_rounds::run(&root, rounds),
             _ => Err(anyhow::anyhow!(

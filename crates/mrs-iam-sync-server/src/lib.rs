@@ -53,9 +53,10 @@
 //!    `APIGW.0101`; a known path with another method → 405 `APIGW.0101`
 //!    with `Allow`.
 //! 5. Authentication → 401 `APIGW.0301`.
-//! 6. Throttling, with [`Config::rate_limit`]: over the caller's rate →
-//!    429 `APIGW.0308` with `Retry-After` (whole seconds until the caller's
-//!    next token, at least 1). Refused requests never consume a fault.
+//! 6. Throttling, with [`Config::rate_limit`] (and [`Config::rate_burst`]):
+//!    over the caller's rate → 429 `APIGW.0308` with `Retry-After` (whole
+//!    seconds until the caller's next token, at least 1). Refused requests
+//!    never consume a fault.
 //! 7. Faults: the first injected [`Fault`] that matches the cluster id in the
 //!    path takes one of its count and answers instead (a
 //!    [`FaultKind::Delay`] waits, then goes on;
@@ -193,10 +194,15 @@ pub struct Config {
     pub omit_empty_lists: bool,
     /// Requests per second each caller may make: each access key, and the
     /// `X-Auth-Token` callers together, have a token bucket that refills at
-    /// this rate and holds one second's worth. Over it, the gateway answers
-    /// 429 `APIGW.0308` with `Retry-After`. Positive and finite; default
-    /// `None` (no limit).
+    /// this rate and holds [`Config::rate_burst`] requests. Over it, the
+    /// gateway answers 429 `APIGW.0308` with `Retry-After`. Positive and
+    /// finite; default `None` (no limit).
     pub rate_limit: Option<f64>,
+    /// The most requests a caller's bucket holds: the burst it may send at
+    /// once before [`Config::rate_limit`] paces it. At least 1; default
+    /// `None`, one second's worth of the rate (at least 1). A strict gateway
+    /// holds less, e.g. a tenth of a second's worth. Only with `rate_limit`.
+    pub rate_burst: Option<f64>,
     /// How long the gateway and service take over every request before it is
     /// answered. Default zero.
     pub latency: Duration,
@@ -223,6 +229,7 @@ impl fmt::Debug for Config {
             .field("clock_offset_secs", &self.clock_offset_secs)
             .field("omit_empty_lists", &self.omit_empty_lists)
             .field("rate_limit", &self.rate_limit)
+            .field("rate_burst", &self.rate_burst)
             .field("latency", &self.latency)
             .field("log_requests", &self.log_requests)
             .field("key_ring", &self.key_ring)
@@ -259,6 +266,7 @@ impl Default for Config {
             clock_offset_secs: 0,
             omit_empty_lists: false,
             rate_limit: None,
+            rate_burst: None,
             latency: Duration::ZERO,
             log_requests: false,
             key_ring: KeyRing::default(),

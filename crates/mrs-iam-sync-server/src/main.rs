@@ -54,10 +54,15 @@ struct Args {
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
     /// Allow each access key (and the token callers together) this many
-    /// requests per second, with a burst of one second's worth; over it,
-    /// answer 429 APIGW.0308 with Retry-After, as the API gateway does.
+    /// requests per second, with a burst of --rate-burst; over it, answer
+    /// 429 APIGW.0308 with Retry-After, as the API gateway does.
     #[arg(long, value_name = "N", value_parser = parse_rate)]
     rate_limit: Option<f64>,
+    /// The most requests a caller may send at once under --rate-limit (its
+    /// token bucket's size; default one second's worth, e.g. 10 for a tenth
+    /// of a second at 100 requests/s).
+    #[arg(long, value_name = "N", value_parser = parse_burst, requires = "rate_limit")]
+    rate_burst: Option<f64>,
     /// Answer every request this much later (the gateway's and service's
     /// own cost, e.g. 5ms).
     #[arg(long, value_parser = parse_duration)]
@@ -77,6 +82,16 @@ fn parse_rate(value: &str) -> Result<f64, String> {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
         _ => Err(format!(
             "'{value}' is not a rate: give requests per second above zero, e.g. 100"
+        )),
+    }
+}
+
+/// A burst in requests: finite and at least 1.
+fn parse_burst(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(burst) if burst.is_finite() && burst >= 1.0 => Ok(burst),
+        _ => Err(format!(
+            "'{value}' is not a burst: give a number of requests of at least 1, e.g. 10"
         )),
     }
 }
@@ -107,6 +122,7 @@ fn config_from(args: &Args) -> Config {
     let mut config = Config {
         log_requests: !args.quiet,
         rate_limit: args.rate_limit,
+        rate_burst: args.rate_burst,
         latency: args.latency.unwrap_or_default(),
         ..Config::default()
     };
@@ -214,7 +230,8 @@ fn main() -> std::process::ExitCode {
         eprintln!("clusters: {clusters}");
         eprintln!("IAM directory: {directory}");
         if let Some(rate) = args.rate_limit {
-            eprintln!("rate limit: {rate} requests/s per access key");
+            let burst = args.rate_burst.unwrap_or(rate.max(1.0));
+            eprintln!("rate limit: {rate} requests/s per access key, bursts of {burst}");
         }
         let identity = match args.identity {
             None => None,

@@ -162,19 +162,12 @@ impl fmt::Debug for Server {
 impl Server {
     /// Bind `listen` (`127.0.0.1:0` picks a free port) and serve in the
     /// background on the current tokio runtime.
-    /// A [`Config::rate_limit`] that is not positive and finite is refused
-    /// (`InvalidInput`).
+    /// A [`Config::rate_limit`] that is not positive and finite, or a
+    /// [`Config::rate_burst`] below one request or without a rate, is
+    /// refused (`InvalidInput`).
     pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<Server> {
-        let throttling = match config.rate_limit {
-            Some(rate) if rate.is_finite() && rate > 0.0 => Some(Throttling::new(rate)),
-            Some(_) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "rate_limit must be a number of requests per second above zero",
-                ));
-            }
-            None => None,
-        };
+        let throttling = throttling(&config)
+            .map_err(|problem| std::io::Error::new(std::io::ErrorKind::InvalidInput, problem))?;
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -699,6 +692,21 @@ async fn handle(shared: &Shared, kill: &ConnectionKill, routed: &Routed<'_>) -> 
             drop_connection(shared, kill, routed).await
         }
         Some(other) => fault_response(&other, routed.op, rid),
+    }
+}
+
+/// The gateway's token buckets of `config`, if it limits the rate.
+fn throttling(config: &Config) -> Result<Option<Throttling>, &'static str> {
+    match (config.rate_limit, config.rate_burst) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err("rate_burst needs a rate_limit"),
+        (Some(rate), _) if !(rate.is_finite() && rate > 0.0) => {
+            Err("rate_limit must be a number of requests per second above zero")
+        }
+        (Some(_), Some(burst)) if !(burst.is_finite() && burst >= 1.0) => {
+            Err("rate_burst must be a number of requests of at least 1")
+        }
+        (Some(rate), burst) => Ok(Some(Throttling::new(rate, burst.unwrap_or(rate.max(1.0))))),
     }
 }
 

@@ -1,8 +1,10 @@
 //! The gateway's flow control: a token bucket per caller (access key, or all
 //! token callers together) that refills at [`Config::rate_limit`] requests
-//! per second and holds one second's worth.
+//! per second and holds [`Config::rate_burst`] (one second's worth unless
+//! set).
 //!
 //! [`Config::rate_limit`]: crate::Config::rate_limit
+//! [`Config::rate_burst`]: crate::Config::rate_burst
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -25,11 +27,12 @@ struct Bucket {
 }
 
 impl Throttling {
-    /// Buckets refilling at `rate` per second (positive and finite).
-    pub(crate) fn new(rate: f64) -> Self {
+    /// Buckets refilling at `rate` per second (positive and finite) that
+    /// hold `capacity` requests (at least 1) and start full.
+    pub(crate) fn new(rate: f64, capacity: f64) -> Self {
         Throttling {
             rate,
-            capacity: rate.max(1.0),
+            capacity,
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -64,8 +67,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_caller_gets_a_burst_of_one_second_then_the_rate() {
-        let throttling = Throttling::new(50.0);
+    fn a_caller_gets_its_burst_then_the_rate() {
+        let throttling = Throttling::new(50.0, 50.0);
         let start = Instant::now();
         assert!((0..50).all(|_| throttling.admit("AK1", start).is_ok()));
         let wait = throttling.admit("AK1", start).unwrap_err();
@@ -80,8 +83,29 @@ mod tests {
     }
 
     #[test]
+    fn a_small_burst_refuses_sooner_and_refills_at_the_rate() {
+        // 100 requests/s holding a tenth of a second's worth.
+        let throttling = Throttling::new(100.0, 10.0);
+        let start = Instant::now();
+        assert!((0..10).all(|_| throttling.admit("AK", start).is_ok()));
+        let wait = throttling.admit("AK", start).unwrap_err();
+        assert_eq!(wait, Duration::from_millis(10));
+        assert_eq!(retry_after_seconds(wait), 1);
+        // Evenly spaced at the rate, it never refuses; a second's idling
+        // refills the burst, no more.
+        let mut now = start;
+        for _ in 0..100 {
+            now += Duration::from_millis(10);
+            assert!(throttling.admit("AK", now).is_ok());
+        }
+        now += Duration::from_secs(1);
+        assert!((0..10).all(|_| throttling.admit("AK", now).is_ok()));
+        assert!(throttling.admit("AK", now).is_err());
+    }
+
+    #[test]
     fn slow_rates_still_allow_one_request() {
-        let throttling = Throttling::new(0.25);
+        let throttling = Throttling::new(0.25, 1.0);
         let start = Instant::now();
         assert!(throttling.admit("AK", start).is_ok());
         let wait = throttling.admit("AK", start).unwrap_err();

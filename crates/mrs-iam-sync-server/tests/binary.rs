@@ -148,6 +148,8 @@ fn bad_flags_fail() {
         &["--listen", "nowhere"],
         &["--rate-limit", "0"],
         &["--rate-limit", "lots"],
+        &["--rate-limit", "100", "--rate-burst", "0.5"],
+        &["--rate-burst", "10"],
         &["--latency", "soon"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_mrs-iam-sync-server"))

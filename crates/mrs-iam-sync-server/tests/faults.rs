@@ -300,6 +300,42 @@ async fn the_rate_limit_refuses_each_caller_over_its_rate() {
 }
 
 #[tokio::test]
+async fn a_small_burst_refuses_what_goes_beyond_it() {
+    let server = start_with(Config {
+        rate_limit: Some(5.0),
+        rate_burst: Some(2.0),
+        ..Config::default()
+    })
+    .await;
+    let c = Client::new(&server);
+    assert_eq!(c.get(&task_status()).await.status, 200);
+    assert_eq!(c.get(&task_status()).await.status, 200);
+    c.get(&task_status()).await.assert_error(429, "APIGW.0308");
+}
+
+#[tokio::test]
+async fn a_burst_must_hold_a_request_and_come_with_a_rate() {
+    for (rate_limit, rate_burst, named) in [
+        (Some(100.0), Some(0.5), "rate_burst"),
+        (Some(100.0), Some(f64::INFINITY), "rate_burst"),
+        (None, Some(10.0), "rate_burst needs a rate_limit"),
+    ] {
+        let refused = mrs_iam_sync_server::Server::start(
+            Config {
+                rate_limit,
+                rate_burst,
+                ..Config::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .expect_err("refused");
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(refused.to_string().contains(named), "{refused}");
+    }
+}
+
+#[tokio::test]
 async fn a_rate_limit_must_be_positive() {
     for rate in [0.0, -1.0, f64::NAN] {
         let refused = mrs_iam_sync_server::Server::start(
