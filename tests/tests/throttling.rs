@@ -1,6 +1,6 @@
 //! The client's shared pacing against the loopback server: the retry quota
-//! bounds the retries a failing service sees, and the adaptive rate limiter
-//! follows a throttling gateway.
+//! bounds the retries a failing service sees, and the rate limiter learns a
+//! throttling gateway's rate.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -114,6 +114,31 @@ async fn clones_share_the_limiter_and_a_throttled_client_paces_itself() {
         .count() as u64;
     assert_eq!(report.throttled, refusals);
     assert!(refusals <= 30, "{refusals}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strict_gateway_is_paced_just_under_its_rate() {
+    // 50 requests/s, a bucket of five: a tenth of a second's worth.
+    let server = server_with(Config {
+        rate_limit: Some(50.0),
+        rate_burst: Some(5.0),
+        ..Config::default()
+    })
+    .await;
+    let client = client(&server, RetryQuota::default());
+    assert_eq!(fan_out(&client, 300, 32).await, 300);
+    let report = client.throttling();
+    let refusals = server
+        .requests()
+        .iter()
+        .filter(|request| request.status == Some(429))
+        .count() as u64;
+    assert_eq!(report.throttled, refusals);
+    // The first burst (at most the concurrency), finding the rate, and
+    // little after.
+    assert!(refusals <= 75, "{refusals} refusals");
+    let rate = report.rate.expect("pacing after a throttle");
+    assert!(rate > 25.0 && rate < 60.0, "{rate}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

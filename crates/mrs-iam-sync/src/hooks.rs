@@ -21,7 +21,7 @@ use crate::body::{BodyTooLarge, Limited, normalize_error_body};
 use crate::error::{Carried, Error, request_id_header};
 use crate::retry::{is_idempotent, is_retryable_status, may_retry_error, retry_after};
 use crate::runtime::{Runtime, Settings};
-use crate::throttle::{Throttle, is_throttling};
+use crate::throttle::{Answer, Throttle, is_throttling};
 
 /// Who the client says it is, as the official SDKs do.
 static USER_AGENT_VALUE: HeaderValue =
@@ -120,7 +120,14 @@ pub(crate) async fn send_with_retries(
         let sent_at = Instant::now();
         let result = http.execute(outgoing).await;
         if let Ok(response) = &result {
-            throttle.record(sent_at, is_throttling(response.status().as_u16(), None));
+            let answer = if is_throttling(response.status().as_u16(), None) {
+                Answer::Throttled {
+                    retry_after: asked_wait(settings, response),
+                }
+            } else {
+                Answer::Admitted
+            };
+            throttle.record(sent_at, answer);
         }
         let latency = sent_at.elapsed();
 
@@ -199,16 +206,20 @@ fn log_limiter(throttle: &Throttle, attempt: u32, queued: Instant) {
 /// The wait before the next attempt: `Retry-After` on 429 and 503 (then
 /// `true`), else jittered exponential backoff.
 fn delay_for(settings: &Settings, attempt: u32, response: &reqwest::Response) -> (Duration, bool) {
-    let status = response.status().as_u16();
-    let asked = (status == 429 || status == 503)
-        .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
-        .flatten()
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| retry_after(value, settings.clock.now()));
-    match asked {
+    match asked_wait(settings, response) {
         Some(delay) => (delay, true),
         None => (settings.retry.backoff(attempt + 1, fastrand::f64()), false),
     }
+}
+
+/// The `Retry-After` of a 429 or 503.
+fn asked_wait(settings: &Settings, response: &reqwest::Response) -> Option<Duration> {
+    let status = response.status().as_u16();
+    (status == 429 || status == 503)
+        .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| retry_after(value, settings.clock.now()))
 }
 
 /// What the attempt loop does after an attempt: the request log's last
