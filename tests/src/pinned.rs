@@ -31,18 +31,13 @@ pub fn client_signing_with(
     project_id: &str,
     algorithm: SigningAlgorithm,
 ) -> Client {
-    mrs_iam_sync::install_crypto_provider();
-    let http = reqwest::Client::builder()
-        .resolve(HOST, server)
-        .build()
-        .expect("a plain HTTP client builds");
     Client::builder()
         .endpoint(format!("http://{HOST}"))
         .credentials(Credentials::permanent(AK, SK).with_project_id(project_id))
         .clock(FixedClock(instant()))
         .retry(RetryPolicy::disabled())
         .signing_algorithm(algorithm)
-        .http_client(http)
+        .resolve(HOST, server)
         .build()
         .expect("the pinned client builds")
 }

@@ -358,3 +358,64 @@ async fn no_source_of_the_chain_has_credentials() {
         "{chain:#?}"
     );
 }
+
+#[tokio::test]
+async fn every_endpoint_refused() {
+    let (first, second) = (closed_port_url(), closed_port_url());
+    let client = Client::builder()
+        .endpoints([first.clone(), second.clone()])
+        .credentials(Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = client.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap_err();
+    assert!(matches!(err, Error::EndpointsUnreachable(_)), "{err:?}");
+    assert!(err.is_retryable());
+    // One error, one line: each endpoint and its own cause.
+    let chain = chain_of(&err);
+    assert_eq!(chain.len(), 1, "{chain:#?}");
+    assert!(
+        chain[0].starts_with("none of the 2 endpoints could be reached: "),
+        "{chain:#?}"
+    );
+    assert!(
+        chain[0].contains(&format!("{first} (")) && chain[0].contains(&format!("; {second} ("))
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_that_refuses_the_credentials() {
+    let server = server().await;
+    let proxy = mrs_iam_sync_tests::proxy::TestProxy::authenticating("user", "right").await;
+    let client = Client::builder()
+        .endpoint(server.base_url())
+        .environment(Environment::from_vars([("HOME", "/nonexistent")]))
+        .proxy(proxy.url_with("user", "wrong-password"))
+        .credentials(Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID))
+        .build()
+        .unwrap();
+    let err = client.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap_err();
+    assert!(matches!(err, Error::ProxyRefused { .. }), "{err:?}");
+    assert!(!err.is_retryable());
+    let chain = chain_of(&err);
+    assert_eq!(chain.len(), 1, "{chain:#?}");
+    assert!(!chain[0].contains("wrong-password"));
+}
+
+#[tokio::test]
+async fn a_ca_bundle_that_does_not_exist() {
+    let err = Client::builder()
+        .endpoint("https://mrs.example.com")
+        .ca_bundle("/nonexistent/ca.pem")
+        .anonymous()
+        .build()
+        .unwrap_err();
+    // Transparent: the setting's own text, then the I/O error.
+    assert_eq!(
+        chain_of(&err),
+        [
+            "the CA bundle /nonexistent/ca.pem does not exist",
+            "No such file or directory (os error 2)"
+        ]
+    );
+}

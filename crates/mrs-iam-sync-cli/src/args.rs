@@ -38,8 +38,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// Endpoint URL instead of the region's, e.g. http://127.0.0.1:8080.
-    #[arg(long, global = true, value_name = "URL")]
-    pub endpoint: Option<String>,
+    /// Repeat it, or give a comma-separated list, for several endpoints of
+    /// the service: a request that cannot be delivered to one goes to the
+    /// next.
+    #[arg(
+        long = "endpoint",
+        global = true,
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub endpoints: Vec<String>,
     /// Project id [default: from the credentials, $HUAWEICLOUD_SDK_PROJECT_ID,
     /// or looked up at IAM for the region].
     #[arg(long, global = true, value_name = "ID")]
@@ -61,6 +69,30 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ALGORITHM", default_value = "hmac-sha256",
           value_parser = str::parse::<SigningAlgorithm>)]
     pub signing_algorithm: SigningAlgorithm,
+    /// Send requests through this proxy (http://[USER:PASSWORD@]HOST:PORT,
+    /// percent-encoded), instead of $HTTPS_PROXY / $HTTP_PROXY / $ALL_PROXY;
+    /// $NO_PROXY still applies. The metadata service and pod identity are
+    /// never proxied.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// Use no proxy, whatever $HTTPS_PROXY, $HTTP_PROXY and $ALL_PROXY say.
+    #[arg(long, global = true)]
+    pub no_proxy: bool,
+    /// Also trust the CA certificates of this PEM file (TLS inspected under
+    /// a private CA); repeatable.
+    #[arg(long = "ca-bundle", global = true, value_name = "FILE")]
+    pub ca_bundles: Vec<PathBuf>,
+    /// Present this client certificate (PEM) for mutual TLS; needs
+    /// --client-key.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Do not verify TLS certificates (anyone on the network path can then
+    /// read and change requests and credentials): for a test bench only.
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Print one JSON object per line instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -252,6 +284,36 @@ mod tests {
             Cli::try_parse_from(["mrs-iam-sync", "sync", "--user", "u", "--group", "g"]).is_ok()
         );
         assert!(Cli::try_parse_from(["mrs-iam-sync", "cancel"]).is_err());
+    }
+
+    #[test]
+    fn endpoints_repeat_or_come_as_a_list() {
+        let parsed = Cli::try_parse_from([
+            "mrs-iam-sync",
+            "status",
+            "--endpoint",
+            "https://a,https://b",
+            "--endpoint=https://c",
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed.global.endpoints,
+            ["https://a", "https://b", "https://c"]
+        );
+        for alone in ["--client-cert", "--client-key"] {
+            let err = Cli::try_parse_from(["mrs-iam-sync", "status", alone, "x.pem"]).unwrap_err();
+            assert!(err.to_string().contains("required"), "{err}");
+        }
+        assert!(
+            Cli::try_parse_from([
+                "mrs-iam-sync",
+                "status",
+                "--proxy",
+                "http://p",
+                "--no-proxy"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@ use hwcloud_auth::{
 };
 
 use crate::error::{ConfigError, Error};
+use crate::failover::Endpoints;
+use crate::network::{Network, NetworkOptions, Pem, ProxyOption};
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime, Settings};
 use crate::throttle::{RateLimit, RetryQuota, Throttle};
@@ -53,7 +55,7 @@ enum CredentialChoice {
 #[must_use]
 pub struct ClientBuilder {
     region: Option<String>,
-    endpoint: Option<String>,
+    endpoints: Vec<String>,
     credentials: CredentialChoice,
     project_id: Option<String>,
     retry: RetryPolicy,
@@ -64,14 +66,15 @@ pub struct ClientBuilder {
     clock: Option<Arc<dyn Clock>>,
     signing_algorithm: SigningAlgorithm,
     environment: Option<Environment>,
-    http_client: Option<reqwest::Client>,
+    network: NetworkOptions,
+    user_agent_suffix: Option<String>,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             region: None,
-            endpoint: None,
+            endpoints: Vec::new(),
             credentials: CredentialChoice::Chain,
             project_id: None,
             retry: RetryPolicy::default(),
@@ -82,7 +85,8 @@ impl Default for ClientBuilder {
             clock: None,
             signing_algorithm: SigningAlgorithm::default(),
             environment: None,
-            http_client: None,
+            network: NetworkOptions::default(),
+            user_agent_suffix: None,
         }
     }
 }
@@ -112,8 +116,12 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// The region, e.g. `cn-north-4`; its endpoint comes from the region
-    /// table, or from `HUAWEICLOUD_SDK_REGION_MRS_<REGION>` when set.
+    /// The region, e.g. `cn-north-4`. Its endpoints come from
+    /// `HUAWEICLOUD_SDK_REGION_MRS_<REGION>` (a comma-separated list), else
+    /// the regions file (`HUAWEICLOUD_SDK_REGIONS_FILE`, else
+    /// `~/.huaweicloud/regions.yaml`), else the built-in table; see
+    /// [`hwcloud_auth::resolve_endpoints`]. With several, the client fails
+    /// over between them (see [`endpoints`](Self::endpoints)).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -123,7 +131,86 @@ impl ClientBuilder {
     /// test server; without a scheme, `https://` is assumed. Takes
     /// precedence over [`region`](Self::region).
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+        self.endpoints = vec![endpoint.into()];
+        self
+    }
+
+    /// Several endpoints of the same service, tried in this order: a request
+    /// that could not be delivered (DNS failure, refused connection, connect
+    /// timeout, failed TLS handshake) goes to the next one at once, signed
+    /// for its host; one that may have reached a service never does (an
+    /// UpdateSyncIamUser is never sent twice), and an HTTP answer of any
+    /// status is the answer. The client keeps using the endpoint that
+    /// worked; when none does, the error lists each one and why
+    /// ([`Error::EndpointsUnreachable`]). Takes precedence over
+    /// [`region`](Self::region).
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), mrs_iam_sync::Error> {
+    /// let client = mrs_iam_sync::Client::builder()
+    ///     .endpoints(["https://mrs.vpcep-1.example.com", "https://mrs.cn-north-4.myhuaweicloud.com"])
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn endpoints(mut self, endpoints: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.endpoints = endpoints.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sends every HTTPS and HTTP request through this proxy (MRS, IAM, STS;
+    /// never the metadata service or pod identity), instead of the
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` variables; `NO_PROXY` still
+    /// names hosts reached directly. `http://` is assumed without a scheme.
+    /// The URL may carry `user:password@`, percent-encoded
+    /// (`p%40ss` for `p@ss`); the password is never shown (`Debug`, errors
+    /// and logs show `user:***@`). A proxy that refuses them is
+    /// [`Error::ProxyRefused`].
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.network.proxy = ProxyOption::Url(hwcloud_auth::Secret::new(url));
+        self
+    }
+
+    /// No proxy at all, whatever the `*_PROXY` variables say.
+    pub fn no_proxy(mut self) -> Self {
+        self.network.proxy = ProxyOption::Off;
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM file or PEM bytes (see [`Pem`]),
+    /// in addition to the platform's: for TLS inspected under a private CA.
+    /// May be given more than once. A file that is missing or holds no
+    /// certificate fails [`build`](Self::build) with an error naming it.
+    pub fn ca_bundle(mut self, bundle: impl Into<Pem>) -> Self {
+        self.network.ca_bundles.push(bundle.into());
+        self
+    }
+
+    /// Mutual TLS: presents this certificate (PEM, the chain from the
+    /// client's own certificate up) and proves it with this private key (PEM:
+    /// PKCS #8, PKCS #1 RSA or SEC1 EC). A file that is missing, holds no
+    /// certificate or key, or a key that does not match the certificate fails
+    /// [`build`](Self::build) with an error naming the file.
+    pub fn client_certificate(mut self, cert: impl Into<Pem>, key: impl Into<Pem>) -> Self {
+        self.network.client_identity = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Accepts any server certificate, expired, self-signed or for another
+    /// host: anyone on the way can then read and change the traffic,
+    /// credentials included. For a test bench only; prefer
+    /// [`ca_bundle`](Self::ca_bundle). Each client built with it logs a
+    /// `tracing` warning.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.network.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Appended to the client's `User-Agent` (`mrs-iam-sync-rust/VERSION
+    /// SUFFIX`), e.g. `my-app/1.2`: it names the application in the
+    /// service's and proxies' logs. Visible ASCII only.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
         self
     }
 
@@ -255,13 +342,12 @@ impl ClientBuilder {
         self
     }
 
-    /// A `reqwest::Client` of the application's own (proxies, extra root
-    /// certificates, DNS overrides). Its own connect timeout then applies;
-    /// the attempt and total timeouts still do. With the default `rustls`
-    /// feature, call [`install_crypto_provider`](crate::install_crypto_provider)
-    /// (or install a provider of your own) before building it.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Resolves `host` to `addr` instead of asking DNS, for MRS, IAM and
+    /// STS (not the metadata service or pod identity, which are addresses);
+    /// the port of `addr` is ignored, the URL's is used. For a host that DNS
+    /// does not know yet, or a test server under a real name.
+    pub fn resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
+        self.network.resolve.push((host.into(), addr));
         self
     }
 
@@ -271,15 +357,16 @@ impl ClientBuilder {
     /// service and pod identity are asked on the first call.
     pub fn build(self) -> Result<Client, Error> {
         let environment = self.environment.unwrap_or_else(Environment::process);
-        let base_url = match (&self.endpoint, &self.region) {
-            (Some(endpoint), _) => {
-                hwcloud_auth::normalize_endpoint(endpoint).map_err(ConfigError::Endpoint)?
-            }
-            // The first of the region's endpoints (failover over the others: #24).
-            (None, Some(region)) => hwcloud_auth::resolve_endpoints(region, &environment)
-                .map_err(ConfigError::Endpoint)?
-                .swap_remove(0),
-            (None, None) => {
+        let endpoints = match (self.endpoints.is_empty(), &self.region) {
+            (false, _) => self
+                .endpoints
+                .iter()
+                .map(|endpoint| hwcloud_auth::normalize_endpoint(endpoint))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ConfigError::Endpoint)?,
+            (true, Some(region)) => hwcloud_auth::resolve_endpoints(region, &environment)
+                .map_err(ConfigError::Endpoint)?,
+            (true, None) => {
                 return Err(ConfigError::Invalid(
                     "no region or endpoint: call .region(\"cn-north-4\") or .endpoint(\"https://...\")"
                         .into(),
@@ -287,6 +374,12 @@ impl ClientBuilder {
                 .into());
             }
         };
+        let endpoints = endpoint_urls(&endpoints)?;
+        let user_agent = user_agent(self.user_agent_suffix.as_deref())?;
+        let network = self
+            .network
+            .load(&environment)
+            .map_err(ConfigError::Network)?;
         let region = self
             .region
             .as_deref()
@@ -363,16 +456,26 @@ impl ClientBuilder {
         let clock = self
             .clock
             .unwrap_or_else(|| Arc::new(hwcloud_auth::SystemClock));
-        let http = match self.http_client {
-            Some(client) => client,
-            None => http_client(&self.timeouts)?,
-        };
+        if self.network.accept_invalid_certs {
+            tracing::warn!(
+                endpoint = %endpoints[0],
+                "TLS certificates are not verified (danger_accept_invalid_certs): anyone on \
+                 the network path can read and change this client's requests and credentials"
+            );
+        }
+        let http = http_client(&network, &self.timeouts)?;
         let credentials = match provider {
             Some(provider) => {
                 // Static credentials never fetch: they share the client's
                 // pool rather than load the TLS roots a second time.
                 let fetcher = if fetches_credentials {
-                    credentials_http()?
+                    // IAM and STS through the client's own (proxied) pool;
+                    // the metadata service and pod identity directly.
+                    ReqwestHttpClient::from_clients(
+                        http.clone(),
+                        direct_http_client(&network)?,
+                        ReqwestHttpClient::REQUEST_TIMEOUT,
+                    )
                 } else {
                     // Never used to send: any client will do.
                     ReqwestHttpClient::from_clients(
@@ -404,17 +507,62 @@ impl ClientBuilder {
             timeouts: self.timeouts.clone(),
             max_response_bytes: self.max_response_bytes,
             throttle: Throttle::new(self.rate_limit, self.retry_quota),
+            proxies: network.names(),
+            user_agent,
+            endpoints: (endpoints.len() > 1).then(|| Endpoints::new(endpoints.clone())),
         });
-        Ok(Client::new_with_client(&base_url, http, runtime))
+        // Requests are built on the first endpoint (see `crate::failover`).
+        let base_url = endpoints[0].as_str().trim_end_matches('/');
+        Ok(Client::new_with_client(base_url, http, runtime))
     }
 }
 
-/// The HTTP client of the credential providers: a short connect timeout, so
-/// that a missing metadata service costs little.
-fn credentials_http() -> Result<ReqwestHttpClient, Error> {
-    #[cfg(feature = "rustls")]
-    crate::tls::install_crypto_provider();
-    ReqwestHttpClient::new().map_err(|err| ConfigError::Http(err).into())
+/// The client of the metadata service and pod identity: no proxy, the TLS
+/// settings, and a short connect timeout, so that a missing metadata service
+/// costs little.
+fn direct_http_client(network: &Network) -> Result<reqwest::Client, Error> {
+    network
+        .client_builder(true)
+        .connect_timeout(ReqwestHttpClient::CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|err| ConfigError::Http(err).into())
+}
+
+/// The endpoints as URLs (normalized already: a failure here is a URL that
+/// `http` accepts and the WHATWG parser does not).
+fn endpoint_urls(endpoints: &[String]) -> Result<Vec<reqwest::Url>, Error> {
+    endpoints
+        .iter()
+        .map(|endpoint| {
+            reqwest::Url::parse(endpoint).map_err(|err| {
+                ConfigError::Invalid(format!(
+                    "the endpoint {endpoint:?} is not a valid URL: {err}"
+                ))
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// `mrs-iam-sync-rust/VERSION`, with the application's suffix.
+fn user_agent(suffix: Option<&str>) -> Result<reqwest::header::HeaderValue, Error> {
+    let Some(suffix) = suffix.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(crate::runtime::USER_AGENT.clone());
+    };
+    let visible = suffix.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    let value = format!(
+        "{} {suffix}",
+        crate::runtime::USER_AGENT.to_str().unwrap_or_default()
+    );
+    match reqwest::header::HeaderValue::from_str(&value) {
+        Ok(value) if visible => Ok(value),
+        _ => Err(ConfigError::Invalid(
+            "user_agent_suffix must be visible ASCII characters and spaces, e.g. \"my-app/1.2\""
+                .into(),
+        )
+        .into()),
+    }
 }
 
 fn check_policy(
@@ -448,10 +596,11 @@ fn check_policy(
 /// [`Error::UnexpectedStatus`]. reqwest's own retries are off: they resend
 /// only HTTP/2 and HTTP/3 refusals, which this HTTP/1.1 client never gets,
 /// yet they copy every request in case; the runtime retries (see [`crate::retry`]).
-fn http_client(timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
+fn http_client(network: &Network, timeouts: &Timeouts) -> Result<reqwest::Client, Error> {
     #[cfg(feature = "rustls")]
     crate::tls::install_crypto_provider();
-    reqwest::Client::builder()
+    network
+        .client_builder(false)
         .connect_timeout(timeouts.connect)
         .pool_idle_timeout(Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none())

@@ -18,6 +18,8 @@ use reqwest::StatusCode;
 
 use crate::OperationError;
 use crate::body::{BodyTooLarge, excerpt};
+use crate::failover::EndpointsUnreachable;
+use crate::network::NetworkSettingError;
 use mrs_iam_sync_rules::InvalidValue;
 
 /// An error from below that a variant keeps as its cause.
@@ -116,6 +118,19 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A proxy answered 407 Proxy Authentication Required: it refused the
+    /// credentials of its URL, or wants some. Not retried.
+    #[non_exhaustive]
+    ProxyRefused {
+        /// The proxy configured for the request's scheme, as errors show it
+        /// (`http://user:***@host:port`, never the password); `None` when
+        /// none is configured (a proxy on the way intercepted the request).
+        proxy: Option<String>,
+    },
+    /// None of the client's endpoints could take the request: each refused
+    /// the connection, could not be resolved, timed out connecting or failed
+    /// the TLS handshake. Each one's failure is listed.
+    EndpointsUnreachable(EndpointsUnreachable),
     /// A waiter gave up: the sync was still running at its timeout.
     #[non_exhaustive]
     WaitTimedOut {
@@ -136,6 +151,19 @@ pub enum TransportKind {
     Timeout,
     /// The connection broke while sending or receiving.
     Other,
+}
+
+impl TransportKind {
+    /// The kind of an HTTP stack's error.
+    pub(crate) fn of(source: &reqwest::Error) -> Self {
+        if source.is_timeout() {
+            TransportKind::Timeout
+        } else if source.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Other
+        }
+    }
 }
 
 /// An error answer of the service or its gateway.
@@ -203,6 +231,9 @@ pub enum ConfigError {
     Invalid(String),
     /// The HTTP client could not be built.
     Http(reqwest::Error),
+    /// A network setting cannot be used: a proxy URL, a CA bundle, a client
+    /// certificate or its key (the error names the setting or the file).
+    Network(NetworkSettingError),
 }
 
 impl Error {
@@ -277,6 +308,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
+            Error::EndpointsUnreachable(_) => true,
             Error::Service(err) => crate::retry::is_retryable_status(err.status),
             Error::ProjectLookup { status, .. } => crate::retry::is_retryable_status(*status),
             _ => false,
@@ -319,15 +351,8 @@ impl Error {
     }
 
     pub(crate) fn transport(source: reqwest::Error) -> Self {
-        let kind = if source.is_timeout() {
-            TransportKind::Timeout
-        } else if source.is_connect() {
-            TransportKind::Connect
-        } else {
-            TransportKind::Other
-        };
         Error::Transport {
-            kind,
+            kind: TransportKind::of(&source),
             source: Box::new(source),
         }
     }
@@ -546,6 +571,17 @@ impl fmt::Display for Error {
             Error::ResponseTooLarge { limit } => {
                 write!(f, "the response body is larger than the {limit}-byte limit")
             }
+            Error::ProxyRefused { proxy } => {
+                match proxy {
+                    Some(proxy) => write!(f, "the proxy {proxy} refused the credentials")?,
+                    None => f.write_str("a proxy on the way refused the credentials")?,
+                }
+                f.write_str(
+                    " (407 Proxy Authentication Required): check the user and password of \
+                     the proxy URL (percent-encoded)",
+                )
+            }
+            Error::EndpointsUnreachable(err) => err.fmt(f),
             Error::WaitTimedOut { waited, polls } => write!(
                 f,
                 "an IAM sync was still running after {:.1} s ({polls} polls)",
@@ -635,6 +671,7 @@ impl fmt::Display for ConfigError {
             ConfigError::Endpoint(err) => err.fmt(f),
             ConfigError::Invalid(message) => f.write_str(message),
             ConfigError::Http(_) => f.write_str("cannot build the HTTP client"),
+            ConfigError::Network(err) => err.fmt(f),
         }
     }
 }
@@ -647,6 +684,8 @@ impl std::error::Error for ConfigError {
             // Transparent, as `Error::Config` is.
             ConfigError::Endpoint(err) => err.source(),
             ConfigError::Http(err) => Some(err),
+            // Transparent too.
+            ConfigError::Network(err) => err.source(),
             ConfigError::Invalid(_) => None,
         }
     }

@@ -11,7 +11,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use hwcloud_auth::transport::is_proxy_refusal;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -19,13 +21,11 @@ use tracing::Instrument;
 use crate::Client;
 use crate::body::{BodyTooLarge, Limited, normalize_error_body};
 use crate::error::{Carried, Error, request_id_header};
+use crate::failover::{Endpoints, Failures, Round, undeliverable};
 use crate::retry::{is_idempotent, is_retryable_status, may_retry_error, retry_after};
 use crate::runtime::{Runtime, Settings};
 use crate::throttle::{Answer, Throttle, is_throttling};
 
-/// Who the client says it is, as the official SDKs do.
-static USER_AGENT_VALUE: HeaderValue =
-    HeaderValue::from_static(concat!("mrs-iam-sync-rust/", env!("CARGO_PKG_VERSION")));
 /// progenitor's version header, which MRS does not want.
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 /// The service's request id header.
@@ -60,7 +60,7 @@ impl ClientHooks<Runtime> for Client {
             NO_BODY_CONTENT_TYPE
         };
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        headers.insert(USER_AGENT, USER_AGENT_VALUE.clone());
+        headers.insert(USER_AGENT, self.inner().settings().user_agent.clone());
         Ok(())
     }
 
@@ -75,16 +75,20 @@ impl ClientHooks<Runtime> for Client {
         // credentials) is most of a call's future; unboxed, every future
         // that awaits a call (the generated `send`, `is_synchronizing`, a
         // fan-out's tasks) carried its 4 KB and was copied whole on each move.
-        Box::pin(send_with_retries(self.inner().settings(), request).instrument(span)).await
+        let settings = self.inner().settings();
+        Box::pin(send_with_retries(settings, request, settings.endpoints.as_ref()).instrument(span))
+            .await
     }
 }
 
 /// Sends `request` through the runtime's HTTP client, signing each attempt
 /// afresh, retrying per the policy (see [`crate::retry`]) within the call's
-/// deadline.
+/// deadline; with several `endpoints` (MRS calls), moving to the next one
+/// when an attempt could not be delivered (see [`crate::failover`]).
 pub(crate) async fn send_with_retries(
     settings: &Settings,
     request: reqwest::Request,
+    endpoints: Option<&Endpoints>,
 ) -> reqwest::Result<reqwest::Response> {
     let http = &settings.http;
     let started = Instant::now();
@@ -94,6 +98,10 @@ pub(crate) async fn send_with_retries(
     let mut attempt: u32 = 1;
     let throttle = &settings.throttle;
     let mut retry_permit = None;
+    let mut round = endpoints
+        .filter(|endpoints| endpoints.failover())
+        .map(Round::new);
+    let mut failures = Failures::default();
     loop {
         // The client-wide pace (see `crate::throttle`); free until throttled.
         let queued = Instant::now();
@@ -104,14 +112,18 @@ pub(crate) async fn send_with_retries(
             return Err(error_carrying(Error::deadline(settings.timeouts.total)).await);
         }
         // A copy is kept only when another attempt may follow (bodies here
-        // are buffered JSON, so one exists; without it this is the last).
-        let next = if attempt < settings.retry.max_attempts {
+        // are buffered JSON, so one exists; without it this is the last):
+        // a retry, or another endpoint.
+        let next = if attempt < settings.retry.max_attempts || round.is_some() {
             pending.try_clone()
         } else {
             None
         };
-        let can_retry = next.is_some();
+        let can_retry = next.is_some() && attempt < settings.retry.max_attempts;
         let mut outgoing = pending;
+        if let Some(round) = &round {
+            round.retarget(&mut outgoing);
+        }
         authorize(settings, &mut outgoing).await?;
         let attempt_limit = settings.timeouts.attempt.min(remaining);
         *outgoing.timeout_mut() = Some(attempt_limit);
@@ -130,12 +142,31 @@ pub(crate) async fn send_with_retries(
             throttle.record(sent_at, answer);
         }
         let latency = sent_at.elapsed();
+        let proxy_refused = match &result {
+            Ok(response) => response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+            Err(err) => is_proxy_refusal(err),
+        };
+        let undelivered = matches!(&result, Err(err) if undeliverable(err));
+        // The endpoint of this attempt (before a failover moves the round on).
+        let attempted = round.as_ref().map(|round| round.index);
+        if let Some(round) = &round
+            && !undelivered
+        {
+            round.keep();
+        }
 
         let retryable = match &result {
+            _ if proxy_refused => false,
             Ok(response) => is_retryable_status(response.status()),
             Err(err) => may_retry_error(err, idempotent),
         };
-        let decision = if !retryable {
+        let failover = match &mut round {
+            Some(round) if undelivered => round.next(),
+            _ => None,
+        };
+        let decision = if let Some(index) = failover {
+            Decision::Failover { index }
+        } else if !retryable {
             Decision::Final
         } else if result.is_ok() && !idempotent {
             Decision::NotIdempotent
@@ -159,16 +190,47 @@ pub(crate) async fn send_with_retries(
             }
         };
         log_attempt(attempt, &method, &result, latency, decision);
+        // With several endpoints, an undelivered attempt's error joins the
+        // list the call fails with if every endpoint fails.
+        let result = match (result, &round, attempted) {
+            (Err(err), Some(round), Some(index)) if undelivered => {
+                failures.record(index, err);
+                Err(round.endpoints)
+            }
+            (result, ..) => Ok(result),
+        };
         match (decision, next) {
+            (Decision::Failover { .. }, Some(next)) => {
+                pending = next;
+            }
             (Decision::Retry { delay, .. }, Some(next)) => {
-                drop(result);
                 tokio::time::sleep(delay).await;
                 pending = next;
                 attempt += 1;
+                if let Some(round) = &mut round {
+                    round.restart();
+                }
             }
             _ => {
+                let result = match result {
+                    Ok(result) => result,
+                    // The round is over without a connection: every
+                    // endpoint failed, each is in `failures`.
+                    Err(endpoints) => {
+                        let unreachable = failures.into_error(endpoints);
+                        return Err(error_carrying(Error::EndpointsUnreachable(unreachable)).await);
+                    }
+                };
                 if matches!(&result, Ok(response) if response.status().is_success()) {
                     throttle.retries.succeeded(retry_permit);
+                }
+                if proxy_refused {
+                    let url = match &result {
+                        Ok(response) => Some(response.url()),
+                        Err(err) => err.url(),
+                    };
+                    let proxy = url.and_then(|url| settings.proxies.for_url(url));
+                    return Err(error_carrying(Error::ProxyRefused { proxy }).await);
                 }
                 return match result {
                     Ok(response) => Ok(finish(response, settings.max_response_bytes).await),
@@ -239,6 +301,8 @@ enum Decision {
     PastDeadline,
     /// Retryable, but the client's retry quota is spent.
     QuotaSpent,
+    /// Not delivered: sent at once to the next endpoint, this `index`.
+    Failover { index: usize },
 }
 
 impl std::fmt::Display for Decision {
@@ -256,6 +320,7 @@ impl std::fmt::Display for Decision {
             Decision::NoAttemptsLeft => f.write_str("give up: no attempts left"),
             Decision::PastDeadline => f.write_str("give up: the call's deadline would pass"),
             Decision::QuotaSpent => f.write_str("give up: retry quota spent"),
+            Decision::Failover { index } => write!(f, "not delivered: next endpoint (#{index})"),
         }
     }
 }

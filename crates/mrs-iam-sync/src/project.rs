@@ -5,7 +5,7 @@
 //! current at each attempt, retried per the [retry rules](crate::retry).
 
 use progenitor_client::ClientInfo as _;
-use reqwest::header::{HeaderValue, USER_AGENT};
+use reqwest::header::USER_AGENT;
 
 use crate::error::{ConfigError, Error};
 use crate::{Client, hooks, ids, types};
@@ -61,11 +61,11 @@ impl Client {
         let request = self
             .client()
             .get(&url)
-            .header(USER_AGENT, user_agent())
+            .header(USER_AGENT, shared.user_agent.clone())
             .build()
             .map_err(ConfigError::Http)?;
         tracing::info!(region = %target.region, iam = %target.iam_endpoint, "looking up the project id at IAM");
-        let response = hooks::send_with_retries(shared, request)
+        let response = hooks::send_with_retries(shared, request, None)
             .await
             .map_err(Error::from_send)?;
         let status = response.status();
@@ -98,8 +98,4 @@ impl Client {
         hwcloud_auth::discovery::remember(&provided, &target.region, &project);
         Ok(project_id)
     }
-}
-
-fn user_agent() -> HeaderValue {
-    HeaderValue::from_static(concat!("mrs-iam-sync-rust/", env!("CARGO_PKG_VERSION")))
 }

@@ -7,9 +7,15 @@ use std::sync::Arc;
 use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm};
 use reqwest::header::HeaderValue;
 
+use crate::failover::Endpoints;
+use crate::network::ProxyNames;
 use crate::retry::{RetryPolicy, Timeouts};
 use crate::throttle::Throttle;
 use crate::types;
+
+/// Who the client says it is, as the official SDKs do.
+pub(crate) static USER_AGENT: HeaderValue =
+    HeaderValue::from_static(concat!("mrs-iam-sync-rust/", env!("CARGO_PKG_VERSION")));
 
 /// The default limit on a response body: MRS answers are a few hundred bytes.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -58,6 +64,12 @@ pub(crate) struct Settings {
     pub(crate) max_response_bytes: usize,
     /// The rate limiter and retry quota shared by every call.
     pub(crate) throttle: Throttle,
+    /// The MRS endpoints when there are several (see [`crate::failover`]).
+    pub(crate) endpoints: Option<Endpoints>,
+    /// The proxies, as a 407's error names them.
+    pub(crate) proxies: ProxyNames,
+    /// `mrs-iam-sync-rust/VERSION`, and the application's suffix.
+    pub(crate) user_agent: HeaderValue,
 }
 
 impl Settings {

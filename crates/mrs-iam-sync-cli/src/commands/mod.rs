@@ -133,11 +133,13 @@ fn throttling_note(refused: u64, rate: Option<f64>) -> String {
     }
 }
 
-/// ` --region R --endpoint URL --project-id P`, as far as they were given.
+/// ` --region R --endpoint URL[,URL] --project-id P`, as far as they were
+/// given. (Not `--proxy`: its URL may hold a password.)
 fn same_service(global: &GlobalArgs) -> String {
+    let endpoints = (!global.endpoints.is_empty()).then(|| global.endpoints.join(","));
     let given = [
         ("--region", &global.region),
-        ("--endpoint", &global.endpoint),
+        ("--endpoint", &endpoints),
         ("--project-id", &global.project_id),
     ];
     given

@@ -58,6 +58,12 @@ impl TestServer {
             .expect("identity server starts")
     }
 
+    /// Runs `future` on this server's runtime (what it spawns keeps running
+    /// there): loopback proxies and TLS fronts for the tests.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
     /// The server.
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
