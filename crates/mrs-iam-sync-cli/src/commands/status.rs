@@ -99,6 +99,10 @@ pub async fn run(
             .map(|(index, id)| async move { (index, ctx.client.is_synchronizing(id).await) })
             .buffer_unordered(concurrency.max(1));
         let mut answers = std::pin::pin!(answers);
+        // One future for the whole loop: made anew at each answer, it would
+        // register with the channel and leave it again every time.
+        let interrupted = ctx.interrupt.first();
+        let mut interrupted = std::pin::pin!(interrupted);
         loop {
             let (index, answer) = tokio::select! {
                 answer = answers.next() => match answer {
@@ -109,7 +113,7 @@ pub async fn run(
                     progress.show();
                     continue;
                 }
-                () = ctx.interrupt.first(), if drain_until.is_none() => {
+                () = &mut interrupted, if drain_until.is_none() => {
                     drain_until = Some(Instant::now() + DRAIN);
                     continue;
                 }
