@@ -91,7 +91,7 @@ impl Failure {
     pub fn report(&self) -> String {
         match self {
             Failure::Usage(message) | Failure::Partial { message, .. } => {
-                format!("error: {}", mrs_iam_sync::OneLine(message))
+                format!("error: {}", mrs_iam_sync::OneLine::new(message))
             }
             Failure::Api(err) => format!("error: {}", crate::output::error_line(err)),
             Failure::Interrupted(summary) => summary.clone(),

@@ -74,7 +74,7 @@ pub fn error_line(err: &Error) -> String {
         // The error and its causes (`report` is one line already).
         _ => return err.report().to_string(),
     };
-    OneLine(&text).to_string()
+    OneLine::new(&text).to_string()
 }
 
 /// An error as JSON, with stable field names.

@@ -425,7 +425,7 @@ pub async fn wait(
         .then(|| {
             let bar = ProgressBar::with_draw_target(None, stderr_target())
                 .with_style(spinner_style(polls.clone()))
-                .with_prefix(mrs_iam_sync::OneLine(cluster_id).to_string());
+                .with_prefix(mrs_iam_sync::OneLine::new(cluster_id).to_string());
             Drawing::start(bar)
         })
         .flatten();

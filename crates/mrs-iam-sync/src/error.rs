@@ -645,10 +645,18 @@ impl fmt::Display for ServiceError {
 ///
 /// ```
 /// use mrs_iam_sync::OneLine;
-/// assert_eq!(OneLine("a\nb\r\n\tc \x1b[31md").to_string(), "a b c [31md");
+/// assert_eq!(OneLine::new("a\nb\r\n\tc \x1b[31md").to_string(), "a b c [31md");
 /// ```
 #[derive(Clone, Copy, Debug)]
-pub struct OneLine<'a>(pub &'a str);
+#[must_use]
+pub struct OneLine<'a>(&'a str);
+
+impl<'a> OneLine<'a> {
+    /// `text`, to be shown on one line.
+    pub fn new(text: &'a str) -> Self {
+        OneLine(text)
+    }
+}
 
 impl fmt::Display for OneLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

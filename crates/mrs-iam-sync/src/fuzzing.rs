@@ -1,5 +1,6 @@
-//! Entry points for the fuzz targets in `fuzz/` (cargo feature `fuzzing`).
-//! Not part of the API: hidden, unstable, and absent without the feature.
+//! Entry points for the fuzz targets in `fuzz/`, compiled only under
+//! cargo-fuzz's `cfg(fuzzing)` (no cargo feature: a dependant cannot turn
+//! them on by accident). Not part of the API: hidden and unstable.
 
 use bytes::Bytes;
 use reqwest::StatusCode;

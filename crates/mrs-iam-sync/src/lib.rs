@@ -131,7 +131,7 @@ mod body;
 mod client_builder;
 mod error;
 mod failover;
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
 #[rustfmt::skip]

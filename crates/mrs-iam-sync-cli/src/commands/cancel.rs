@@ -30,8 +30,8 @@ pub async fn run(ctx: &Ctx, cluster_id: &str, args: &CancelArgs) -> Result<(), F
         removed.extend(args.groups.iter().map(|g| format!("group {g}")));
         output::line(format!(
             "removal accepted on {cluster_id}: {} (state {})",
-            OneLine(&removed.join(", ")),
-            OneLine(&accepted.state)
+            OneLine::new(&removed.join(", ")),
+            OneLine::new(&accepted.state)
         ));
     }
     Ok(())

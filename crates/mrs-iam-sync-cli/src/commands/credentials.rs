@@ -77,7 +77,7 @@ pub async fn run(ctx: &Ctx) -> Result<(), Failure> {
     let access_key = answer.access_key_id.unwrap_or("(none: an IAM token)");
     output::line(format!(
         "source:         {}\naccess key id:  {access_key}\nproject id:     {} ({project_from})\nexpires:        {expires}",
-        mrs_iam_sync::OneLine(&answer.source_description),
+        mrs_iam_sync::OneLine::new(&answer.source_description),
         answer.project_id,
     ));
     Ok(())

@@ -303,7 +303,7 @@ fn shown_id(id: &str) -> Cow<'_, str> {
     if id.len() <= LONGEST && !id.is_empty() && id.chars().all(plain) {
         return Cow::Borrowed(id);
     }
-    let id = OneLine(id).to_string();
+    let id = OneLine::new(id).to_string();
     if id.chars().count() <= LONGEST {
         return Cow::Owned(id);
     }

@@ -40,7 +40,7 @@ pub async fn run(
         output::line(format!(
             "sync started on {cluster_id}: {} (state {})",
             describe(args),
-            OneLine(&accepted.state)
+            OneLine::new(&accepted.state)
         ));
     }
     if args.wait {
@@ -61,5 +61,5 @@ fn describe(args: &SyncArgs) -> String {
     if !args.groups.is_empty() {
         parts.push(format!("groups {}", args.groups.join(", ")));
     }
-    OneLine(&parts.join("; ")).to_string()
+    OneLine::new(&parts.join("; ")).to_string()
 }

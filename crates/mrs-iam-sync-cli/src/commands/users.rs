@@ -30,7 +30,7 @@ pub async fn run(ctx: &Ctx, cluster_id: &str) -> Result<(), Failure> {
     let groups = synced.group_names.iter().map(|name| ("group", name));
     let rows: Vec<[String; 2]> = users
         .chain(groups)
-        .map(|(kind, name)| [kind.to_owned(), OneLine(name).to_string()])
+        .map(|(kind, name)| [kind.to_owned(), OneLine::new(name).to_string()])
         .collect();
     if rows.is_empty() {
         output::line(format!(

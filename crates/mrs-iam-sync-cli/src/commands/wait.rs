@@ -88,7 +88,7 @@ fn goes_on(ctx: &Ctx, cluster_id: &str, started: Option<&SyncArgs>) -> String {
          watch it:  mrs-iam-sync{same} wait --cluster-id {cluster}\n\
          cancel it: mrs-iam-sync{same} cancel --cluster-id {cluster}{names}\n\
          \x20          (removes these users and groups from the cluster, from a running sync's result too)",
-        OneLine(cluster_id)
+        OneLine::new(cluster_id)
     )
 }
 
@@ -99,7 +99,10 @@ fn shell_word(word: &str) -> String {
     if !word.is_empty() && word.chars().all(plain) {
         return word.to_owned();
     }
-    format!("'{}'", OneLine(word).to_string().replace('\'', r"'\''"))
+    format!(
+        "'{}'",
+        OneLine::new(word).to_string().replace('\'', r"'\''")
+    )
 }
 
 /// Prints the end of a successful wait.
