@@ -254,6 +254,66 @@ fn token_file(text: &str) -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
+/// A token file is read off the async thread: while the read waits (here on a FIFO that
+/// a writer fills 300 ms later), the same single-threaded runtime keeps running its other
+/// tasks. A `std::fs` read inside `provide` froze them for the whole wait.
+#[cfg(unix)]
+#[test]
+fn a_slow_token_file_does_not_stall_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("token");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let e = env(&[
+        ("HC_CONTAINER_CREDENTIALS_FULL_URI", "http://pod.test/creds"),
+        (
+            "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            fifo.to_str().unwrap(),
+        ),
+    ]);
+    let http = Scripted::new(|_| {
+        reply(
+            200,
+            r#"{"accessKeyId":"PODAK","secretAccessKey":"PODSK","securityToken":"PODST","expiration":"2030-01-02T03:04:05Z"}"#,
+        )
+    });
+    let pod = PodIdentity::from_env(&e).unwrap().unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            std::fs::write(fifo, "pod-token\n").unwrap();
+        })
+    };
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let provided = block(async {
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        let provided = pod.provide(&http).await;
+        ticker.abort();
+        provided
+    })
+    .unwrap();
+    writer.join().unwrap();
+    assert_eq!(provided.credentials.access_key(), Some("PODAK"));
+    assert_eq!(http.request(0).headers()["authorization"], "pod-token");
+    let ticked = ticks.load(Ordering::SeqCst);
+    assert!(
+        ticked >= 10,
+        "the runtime ran {ticked} ticks of 10 ms during a 300 ms read"
+    );
+}
+
 #[test]
 fn pod_identity_request_shape_and_errors() {
     let (_dir, file) = token_file("pod-token\n");

@@ -143,8 +143,25 @@ impl CredentialsChain {
         *self.chosen.lock().unwrap_or_else(|e| e.into_inner()) = Some(source);
     }
 
+    /// [`configured`](Self::configured) on tokio's blocking pool: it reads the profile
+    /// file, which must not stall the async thread that awaits the chain.
+    async fn configured_off_thread(&self) -> Result<Configured, CredentialsError> {
+        let env = self.env.clone();
+        let region = self.region.clone();
+        let reading = tokio::task::spawn_blocking(move || {
+            CredentialsChain::new(env, region.as_deref()).configured()
+        });
+        match reading.await {
+            Ok(configured) => configured,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(_) => Err(CredentialsError::provider(
+                "the runtime shut down while the profile file was read",
+            )),
+        }
+    }
+
     async fn walk(&self, http: &dyn HttpClient) -> Result<Provided, CredentialsError> {
-        let (found, mut tried) = self.configured()?;
+        let (found, mut tried) = self.configured_off_thread().await?;
         if let Some(source) = found {
             let provided = source.provide(http).await?;
             self.choose(source);

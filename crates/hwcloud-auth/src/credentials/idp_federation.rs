@@ -105,7 +105,7 @@ impl ProvideCredentials for IdpFederation {
         http: &'a dyn HttpClient,
     ) -> BoxFuture<'a, Result<Provided, CredentialsError>> {
         Box::pin(async move {
-            let id_token = read_token_file(&self.token_file_setting, &self.id_token_file)?;
+            let id_token = read_token_file(&self.token_file_setting, &self.id_token_file).await?;
             let token = self.unscoped_token(http, &id_token).await?;
             let url = format!("{}{KEYS_PATH}", self.iam_endpoint);
             // {"auth":{"identity":{"methods":["token"],"token":{"id":…,"duration_seconds":…}}}}

@@ -708,12 +708,15 @@ impl std::error::Error for CredentialsError {
 }
 
 /// Reads a token file named by `variable` (the official SDK's `_get_content`: the text,
-/// trimmed). Read afresh on every fetch: projected tokens are rotated in place.
-pub(crate) fn read_token_file(
+/// trimmed). Read afresh on every fetch: projected tokens are rotated in place. Read on
+/// tokio's blocking pool (`tokio::fs`), never on the async thread that awaits it: a file on
+/// a slow or hung volume (a projected token on network storage, a FIFO) must not stall
+/// the runtime's other tasks.
+pub(crate) async fn read_token_file(
     variable: &str,
     path: &std::path::Path,
 ) -> Result<Secret, CredentialsError> {
-    let problem = match std::fs::read(path) {
+    let problem = match tokio::fs::read(path).await {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
             match std::str::from_utf8(&bytes) {

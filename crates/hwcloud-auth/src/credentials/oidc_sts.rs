@@ -146,7 +146,7 @@ impl ProvideCredentials for OidcSts {
         Box::pin(async move {
             let id_token = match &self.id_token {
                 IdToken::Value(token) => token.clone(),
-                IdToken::File(path) => read_token_file(ENV_TOKEN_FILE, path)?,
+                IdToken::File(path) => read_token_file(ENV_TOKEN_FILE, path).await?,
             };
             let url = format!("{}{PATH}", self.sts_endpoint);
             let request = json_request(http::Method::POST, &url, ENV_STS_ENDPOINT)?;

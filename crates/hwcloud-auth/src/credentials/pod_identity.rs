@@ -66,7 +66,7 @@ impl ProvideCredentials for PodIdentity {
         http: &'a dyn HttpClient,
     ) -> BoxFuture<'a, Result<Provided, CredentialsError>> {
         Box::pin(async move {
-            let token = read_token_file(ENV_TOKEN_FILE, &self.token_file)?;
+            let token = read_token_file(ENV_TOKEN_FILE, &self.token_file).await?;
             let mut authorization = http::HeaderValue::from_str(token.expose()).map_err(|_| {
                 CredentialsError::InvalidVariable {
                     variable: ENV_TOKEN_FILE,
