@@ -822,7 +822,9 @@ fn string_rule(schema: &Value, at: &str) -> Result<Option<StringRule>> {
     if schema.get("type").and_then(Value::as_str) != Some("string") {
         bail!("at `{at}`: the rules generator knows lists of strings only");
     }
-    refuse_unchecked(schema, at, &["minLength", "maxLength", "pattern"])?;
+    // `enum` needs no check here: typify makes the value a Rust enum, which
+    // cannot hold anything else (and the server's typed decode refuses it).
+    refuse_unchecked(schema, at, &["minLength", "maxLength", "pattern", "enum"])?;
     let mut bounds = Bounds {
         min: usize_of(schema, "minLength")?.unwrap_or(0),
         max: usize_of(schema, "maxLength")?,
