@@ -161,3 +161,36 @@ fn the_environment_filter_replaces_v() {
         "{run:#?}"
     );
 }
+
+#[test]
+fn a_proxy_password_never_shows_through_a_real_proxy() {
+    let server = TestServer::start();
+    let proxy = server.block_on(mrs_iam_sync_tests::proxy::TestProxy::authenticating(
+        "operator",
+        PROXY_PASSWORD,
+    ));
+    let through = proxy.url_with("operator", PROXY_PASSWORD);
+    for (verbose, log) in [("-vv", None), ("-v", Some("trace"))] {
+        let mut cli = server.cli().args([verbose, "--proxy", &through]).args([
+            "status",
+            "--cluster-id",
+            DEMO_CLUSTER_ID,
+        ]);
+        if let Some(log) = log {
+            cli = cli.env("MRS_IAM_SYNC_LOG", log);
+        }
+        let run = cli.run().expect_code(0);
+        assert_eq!(
+            lines(&run.stderr, "attempt answered").len(),
+            1,
+            "{}",
+            run.stderr
+        );
+        assert_no_secret(&run.stderr);
+    }
+    let seen = proxy.seen();
+    assert!(
+        seen.len() == 2 && seen.iter().all(|request| request.allowed),
+        "{seen:?}"
+    );
+}
