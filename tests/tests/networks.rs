@@ -12,8 +12,13 @@ use mrs_iam_sync::{
     Client, ClientBuilder, ConfigError, Credentials, Environment, Error, Pem, RetryPolicy,
     TransportKind,
 };
-use mrs_iam_sync_server::identity::{DEMO_POD_TOKEN, IdentityConfig, IdentityServer};
-use mrs_iam_sync_server::{Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK};
+use mrs_iam_sync_server::identity::{
+    DEMO_ID_TOKEN, DEMO_OIDC_AGENCY_URN, DEMO_OIDC_PROVIDER_URN, DEMO_POD_TOKEN, IdentityConfig,
+    IdentityServer,
+};
+use mrs_iam_sync_server::{
+    Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Fault, FaultKind,
+};
 use mrs_iam_sync_tests::conformance::ClientOnlyServer;
 use mrs_iam_sync_tests::dropping::{DropWhen, DroppingListener};
 use mrs_iam_sync_tests::proxy::TestProxy;
@@ -317,6 +322,111 @@ async fn no_metadata_or_pod_identity_request_reaches_the_proxy_of_http_proxy() {
     assert!(paths.contains(&pod_path), "{paths:?}");
 }
 
+#[tokio::test]
+async fn credential_fetches_take_the_same_settings_over_https() {
+    // STS (OIDC) and IAM (the project lookup) behind HTTPS under a private CA,
+    // reached through the proxy the builder names: one set of settings.
+    let mrs = mrs().await;
+    let identity = IdentityServer::start(
+        IdentityConfig {
+            key_ring: mrs.config().key_ring.clone(),
+            ..IdentityConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let ca = TestCa::new("identity CA");
+    let identity_addr = identity.base_url()["http://".len()..].parse().unwrap();
+    let front = TlsFront::start(ca.server_config(false), identity_addr).await;
+    let proxy = TestProxy::authenticating(PROXY_USER, PROXY_PASSWORD).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("id-token");
+    std::fs::write(&token, DEMO_ID_TOKEN).unwrap();
+    let env = Environment::from_vars([
+        ("HOME", "/nonexistent".to_owned()),
+        (
+            "HUAWEICLOUD_OIDC_PROVIDER_URN",
+            DEMO_OIDC_PROVIDER_URN.to_owned(),
+        ),
+        (
+            "HUAWEICLOUD_OIDC_AGENCY_URN",
+            DEMO_OIDC_AGENCY_URN.to_owned(),
+        ),
+        ("HUAWEICLOUD_OIDC_TOKEN_FILE", token.display().to_string()),
+        ("HUAWEICLOUD_SDK_STS_ENDPOINT", front.base_url()),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", front.base_url()),
+    ]);
+    let client = |ca_bundle: bool| {
+        let builder = Client::builder()
+            .environment(env.clone())
+            .region("cn-north-4")
+            .endpoint(mrs.base_url())
+            .proxy(proxy.url_with(PROXY_USER, PROXY_PASSWORD))
+            .retry(RetryPolicy::disabled());
+        let builder = if ca_bundle {
+            builder.ca_bundle(ca.bundle_file())
+        } else {
+            builder
+        };
+        builder.build().unwrap()
+    };
+    assert!(!client(true).is_synchronizing(CLUSTER).await.unwrap());
+    let tunnels: Vec<String> = proxy.seen().into_iter().map(|s| s.request).collect();
+    let authority = &front.base_url()["https://".len()..];
+    // Every TLS connection to STS/IAM came through a tunnel (IAM may reuse
+    // STS's: one pool).
+    let connects = tunnels
+        .iter()
+        .filter(|l| **l == format!("CONNECT {authority}"))
+        .count();
+    assert!(connects >= 1, "{tunnels:?}");
+    assert_eq!(front.handshakes(), connects, "{tunnels:?}");
+    let paths: Vec<String> = identity.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths.iter().any(|p| p.contains("assume-with-oidc")),
+        "{paths:?}"
+    );
+    assert!(paths.iter().any(|p| p == "/v3/projects"), "{paths:?}");
+
+    // Without the CA, STS's certificate does not verify: a credentials error
+    // that says why.
+    let err = client(false).is_synchronizing(CLUSTER).await.unwrap_err();
+    assert!(matches!(err, Error::Credentials(_)), "{err:?}");
+    assert!(
+        err.report().to_string().contains("UnknownIssuer"),
+        "{}",
+        err.report()
+    );
+}
+
+#[tokio::test]
+async fn no_proxy_password_in_any_log_line() {
+    let mrs = mrs().await;
+    let ca = TestCa::new("log CA");
+    let front = TlsFront::start(ca.server_config(false), mrs.local_addr()).await;
+    let proxy = TestProxy::authenticating(PROXY_USER, PROXY_PASSWORD).await;
+    let (lines, _guard) = capture_logs(tracing::Level::TRACE);
+    for (endpoint, password) in [
+        (mrs.base_url(), PROXY_PASSWORD),
+        (front.base_url(), "Wr0ng-pw"),
+    ] {
+        let client = builder()
+            .endpoint(&endpoint)
+            .proxy(proxy.url_with(PROXY_USER, password))
+            .ca_bundle(ca.bundle_file())
+            .build()
+            .unwrap();
+        let _ = client.is_synchronizing(CLUSTER).await;
+        tracing::debug!(?client, "the client");
+    }
+    let logged = lines.lock().unwrap().concat();
+    assert!(logged.contains("attempt"), "the request log ran: {logged}");
+    for secret in ["ss:w%rd", "w%25rd", "Wr0ng-pw"] {
+        assert!(!logged.contains(secret), "{secret} logged: {logged}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Trust and identity
 
@@ -559,6 +669,21 @@ async fn when_every_endpoint_fails_one_error_lists_each_and_why() {
 }
 
 #[tokio::test]
+async fn an_http_answer_of_any_status_never_fails_over() {
+    let first = mrs().await;
+    let second = mrs().await;
+    first.inject(Fault::new(FaultKind::Status503).times(3));
+    let client = builder()
+        .endpoints([first.base_url(), second.base_url()])
+        .build()
+        .unwrap();
+    let err = client.is_synchronizing(CLUSTER).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    // Retried per the rules, on the endpoint that answered.
+    assert_eq!((first.request_count(), second.request_count()), (3, 0));
+}
+
+#[tokio::test]
 async fn a_post_whose_connection_dropped_after_sending_is_not_sent_elsewhere() {
     let mrs = mrs().await;
     let dropping = DroppingListener::start(DropWhen::RequestRead).await;
@@ -608,6 +733,13 @@ async fn the_user_agent_suffix_is_appended() {
 
 /// Collects the messages of `tracing` warnings while the guard lives.
 fn capture_warnings() -> (Arc<Mutex<Vec<String>>>, tracing::subscriber::DefaultGuard) {
+    capture_logs(tracing::Level::WARN)
+}
+
+/// Collects every `tracing` line up to `level` while the guard lives.
+fn capture_logs(
+    level: tracing::Level,
+) -> (Arc<Mutex<Vec<String>>>, tracing::subscriber::DefaultGuard) {
     #[derive(Clone)]
     struct Sink(Arc<Mutex<Vec<String>>>);
     impl std::io::Write for Sink {
@@ -625,7 +757,7 @@ fn capture_warnings() -> (Arc<Mutex<Vec<String>>>, tracing::subscriber::DefaultG
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Sink(lines.clone());
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
+        .with_max_level(level)
         .with_writer(move || sink.clone())
         .finish();
     (lines, tracing::subscriber::set_default(subscriber))
