@@ -102,18 +102,24 @@ async fn clones_share_the_limiter_and_a_throttled_client_paces_itself() {
     .await;
     let client = client(&server, RetryQuota::default());
     let clone = client.clone();
-    assert_eq!(fan_out(&clone, 120, 16).await, 120);
+    // Six seconds at the gateway's rate: long enough for the pace to measure
+    // the gateway after the refilled bucket has let it overshoot (where a
+    // two-second run ends, the pace may still be cut from an overshoot, at
+    // anything up to ~4x the rate).
+    assert_eq!(fan_out(&clone, 240, 16).await, 240);
     let report = client.throttling();
     assert!(report.throttled > 0, "{report:?}");
     let rate = report.rate.expect("pacing after a throttle");
-    assert!(rate > 10.0 && rate < 80.0, "{rate}");
+    assert!(rate > 25.0 && rate < 55.0, "{rate}");
     let refusals = server
         .requests()
         .iter()
         .filter(|request| request.status == Some(429))
         .count() as u64;
     assert_eq!(report.throttled, refusals);
-    assert!(refusals <= 30, "{refusals}");
+    // At most 0.2 refusals per answer; without the limiter, at least 30 of
+    // 80 calls are refused (below).
+    assert!(refusals <= 48, "{refusals}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

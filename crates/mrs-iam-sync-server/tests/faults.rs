@@ -265,15 +265,18 @@ async fn counts_scoping_and_order() {
 
 #[tokio::test]
 async fn the_rate_limit_refuses_each_caller_over_its_rate() {
+    // One request a second after a burst of five: the bucket gains a token
+    // only a second after the burst, however slow the machine running the
+    // test (at 5/s, a request slowed to 40 ms refilled one before the 6th).
     let server = start_with(Config {
-        rate_limit: Some(5.0),
+        rate_limit: Some(1.0),
+        rate_burst: Some(5.0),
         latency: Duration::from_millis(20),
         ..Config::default()
     })
     .await;
     let c = Client::new(&server);
     let started = Instant::now();
-    // A burst of one second's worth per caller.
     for _ in 0..5 {
         assert_eq!(c.get(&task_status()).await.status, 200);
     }
@@ -295,7 +298,8 @@ async fn the_rate_limit_refuses_each_caller_over_its_rate() {
     server.inject(Fault::new(FaultKind::Status500));
     assert_eq!(c.get(&task_status()).await.status, 429);
     assert_eq!(server.pending_faults().len(), 1);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    let refill = Duration::from_secs(1).saturating_sub(started.elapsed());
+    tokio::time::sleep(refill + Duration::from_millis(50)).await;
     assert_eq!(c.get(&task_status()).await.status, 500);
 }
 
