@@ -92,6 +92,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod civil;
 pub mod clock;
 pub mod credentials;
 mod crypto;

@@ -191,11 +191,10 @@ pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// An HTTP date (RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`, which is
-/// RFC 2822 syntax).
+/// An HTTP date: RFC 9110's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) or one of the
+/// two obsolete forms a recipient must accept too (RFC 850, asctime).
 fn parse_http_date(value: &str) -> Option<SystemTime> {
-    let parser = jiff::fmt::rfc2822::DateTimeParser::new();
-    parser.parse_timestamp(value).ok().map(SystemTime::from)
+    httpdate::parse_http_date(value).ok()
 }
 
 #[cfg(test)]
@@ -229,6 +228,15 @@ mod tests {
         assert_eq!(
             retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
             Some(Duration::ZERO)
+        );
+        // RFC 850 and asctime, which RFC 9110 asks recipients to read as well.
+        assert_eq!(
+            retry_after("Sunday, 06-Nov-94 08:49:47 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            retry_after("Sun Nov  6 08:49:47 1994", now),
+            Some(Duration::from_secs(10))
         );
         assert_eq!(retry_after("soon", now), None);
         assert_eq!(retry_after("-1", now), None);

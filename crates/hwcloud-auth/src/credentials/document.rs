@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 
 use super::{CredentialSource, Credentials, CredentialsError, Provided};
+use crate::civil;
 use crate::transport::HttpClient;
 
 /// The `User-Agent` of credential requests.
@@ -175,8 +176,8 @@ fn first<'a>(map: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
 /// * the AK in `access`, `accessKeyId` or `access_key_id`;
 /// * the SK in `secret`, `secretAccessKey` or `secret_access_key`;
 /// * the security token in `securitytoken`, `securityToken` or `security_token`;
-/// * the expiry in `expires_at` or `expiration`, RFC 3339 in UTC (`2024-01-02T03:04:05.000000Z`;
-///   the fraction may be left out).
+/// * the expiry in `expires_at` or `expiration`, RFC 3339 (`2024-01-02T03:04:05.000000Z`;
+///   the fraction may be left out, the offset may be numeric).
 ///
 /// Errors name the missing or bad field, never a value.
 pub(crate) fn parse_credential(
@@ -210,9 +211,7 @@ pub(crate) fn parse_credential(
     let expiry = first(&map, &["expires_at", "expiration"])
         .ok_or_else(|| malformed("no expiry (expires_at or expiration)".into()))?;
     let expires_at = parse_expiry(expiry).ok_or_else(|| {
-        malformed(
-            "the expiry is not an RFC 3339 UTC time such as 2024-01-02T03:04:05.000000Z".into(),
-        )
+        malformed("the expiry is not an RFC 3339 time such as 2024-01-02T03:04:05.000000Z".into())
     })?;
     let credentials = match token {
         Some(token) => Credentials::temporary(access, secret, token),
@@ -222,19 +221,70 @@ pub(crate) fn parse_credential(
     Ok((credentials, expires_at))
 }
 
-/// `2024-01-02T03:04:05.123456Z` (fraction optional, `Z` required: the official format is
-/// `%Y-%m-%dT%H:%M:%S.%fZ`).
+/// An RFC 3339 date-time: `2024-01-02T03:04:05.123456Z` (the official format,
+/// `%Y-%m-%dT%H:%M:%S.%fZ`), the fraction optional (up to nanoseconds), `Z` or a
+/// numeric offset (`+08:00`), `T` or a space between date and time. A leap second
+/// (`:60`) reads as `:59`, as jiff reads it.
 pub(crate) fn parse_expiry(text: &str) -> Option<SystemTime> {
     let text = text.trim();
-    if !text.ends_with('Z') {
+    let bytes = text.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if bytes.len() < 20
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || separators.iter().any(|&(i, c)| bytes[i] != c)
+    {
         return None;
     }
-    text.parse::<jiff::Timestamp>().ok().map(SystemTime::from)
+    let rest = text.get(19..)?;
+    let (fraction, offset) = rest.split_at(rest.find(['Z', 'z', '+', '-'])?);
+    let nanos = match fraction.strip_prefix('.') {
+        None if fraction.is_empty() => 0,
+        Some(digits)
+            if (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            digits.parse::<u32>().ok()? * 10u32.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    let offset = match offset.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digits = [*h1, *h2, *m1, *m2];
+            if !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let [h1, h2, m1, m2] = digits.map(|d| i32::from(d - b'0'));
+            let (hours, minutes) = (h1 * 10 + h2, m1 * 10 + m2);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = hours * 3600 + minutes * 60;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let field = |range| text.get(range);
+    let second = match field(17..19) {
+        Some("60") => Some("59"),
+        second => second,
+    };
+    let fields = [
+        field(0..4),
+        field(5..7),
+        field(8..10),
+        field(11..13),
+        field(14..16),
+        second,
+    ];
+    civil::instant(fields, offset, nanos)
 }
 
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
+
+    use proptest::prelude::prop_assume;
+    use proptest::prop_assert_eq;
 
     use super::*;
 
@@ -260,6 +310,84 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(c, Credentials::Permanent { .. }));
+    }
+
+    #[test]
+    fn the_expiry_is_rfc_3339() {
+        let at = |secs, nanos| Some(UNIX_EPOCH + Duration::new(secs, nanos));
+        for (text, want) in [
+            ("2024-01-02T03:04:05Z", at(AT, 0)),
+            (" 2024-01-02T03:04:05.5Z ", at(AT, 500_000_000)),
+            ("2024-01-02T03:04:05.123456789Z", at(AT, 123_456_789)),
+            ("2024-01-02T03:04:05.000000Z", at(AT, 0)),
+            ("2024-01-02t03:04:05z", at(AT, 0)),
+            ("2024-01-02 03:04:05Z", at(AT, 0)),
+            ("2024-01-02T03:04:05+00:00", at(AT, 0)),
+            ("2024-01-02T03:04:05-00:00", at(AT, 0)),
+            ("2024-01-02T11:04:05.25+08:00", at(AT, 250_000_000)),
+            ("2024-01-01T21:34:05-05:30", at(AT, 0)),
+            ("2024-01-02T03:04:60Z", at(AT + 54, 0)),
+        ] {
+            assert_eq!(parse_expiry(text), want, "{text:?}");
+        }
+        for bad in [
+            "",
+            "2024-01-02T03:04:05",
+            "2024-01-02T03:04Z",
+            "2024-01-02T03:04:05.Z",
+            "2024-01-02T03:04:05.1234567890Z",
+            "2024-01-02T03:04:05,5Z",
+            "2024-01-02T03:04:05ZZ",
+            "2024-01-02T03:04:05+0800",
+            "2024-01-02T03:04:05+24:00",
+            "2024-01-02T03:04:05+08:60",
+            "2024-01-02T03:04:05+8:00",
+            "2024-01-02T03:04:05UTC",
+            "2024-02-30T03:04:05Z",
+            "2024-1-02T03:04:05Z",
+            "2024-01-02T03:04:61Z",
+            "0000-01-02T03:04:05Z",
+            "+2024-01-02T03:04:05Z",
+            "2024-01-02X03:04:05Z",
+            "2024-01-02T03:04:0\u{e9}Z",
+            "2024-01-02T03:04:05.\u{e9}Z",
+        ] {
+            assert_eq!(parse_expiry(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any RFC 3339 time of the years 0001–9999 (fraction of 0–9 digits, `Z` or an
+        /// offset) reads as jiff's own parser reads it.
+        #[test]
+        fn the_expiry_reads_as_jiff_reads_it(
+            // Up to jiff's last timestamp, 9999-12-30T22:00:00Z.
+            secs in -62_135_596_800i64..=253_402_207_200,
+            nanos in 0u32..1_000_000_000,
+            digits in 0usize..=9,
+            offset_minutes in -(23 * 60 + 59)..=(23i32 * 60 + 59),
+            zulu in proptest::bool::ANY,
+        ) {
+            let offset = if zulu { 0 } else { offset_minutes * 60 };
+            let local = jiff::tz::Offset::from_seconds(offset)
+                .unwrap()
+                .to_datetime(jiff::Timestamp::from_second(secs).unwrap());
+            prop_assume!((1..=9999).contains(&local.year()));
+            let fraction = format!(".{nanos:09}");
+            let fraction = if digits == 0 { "" } else { &fraction[..=digits] };
+            let suffix = if zulu {
+                "Z".to_owned()
+            } else {
+                let (sign, minutes) = if offset_minutes < 0 { ('-', -offset_minutes) } else { ('+', offset_minutes) };
+                format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+            };
+            let text = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}{suffix}",
+                local.year(), local.month(), local.day(), local.hour(), local.minute(), local.second()
+            );
+            let jiff: jiff::Timestamp = text.parse().unwrap();
+            prop_assert_eq!(parse_expiry(&text), Some(SystemTime::from(jiff)), "{}", text);
+        }
     }
 
     #[test]

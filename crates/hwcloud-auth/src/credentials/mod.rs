@@ -44,7 +44,7 @@ use zeroize::Zeroizing;
 
 use crate::env::Environment;
 use crate::secret::Secret;
-use crate::signer::{RequestTarget, SignError, SigningAlgorithm, sign_with};
+use crate::signer::{RequestTarget, SignError, SigningAlgorithm, sign_target};
 
 /// Environment variable holding the access key (AK).
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -207,12 +207,25 @@ impl Credentials {
         body: &[u8],
         now: SystemTime,
     ) -> Result<(), SignError> {
-        let target = uri.into();
+        self.authorize_target(algorithm, method, uri.into(), headers, body, now)
+    }
+
+    /// [`authorize_with`](Self::authorize_with), not generic: compiled here once, not in
+    /// each crate that authorizes.
+    fn authorize_target(
+        &self,
+        algorithm: SigningAlgorithm,
+        method: &Method,
+        target: RequestTarget<'_>,
+        headers: &mut HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), SignError> {
         match self {
             Credentials::Permanent { ak, sk, .. } => {
                 precheck(ak, sk)?;
                 self.insert_project_id(headers)?;
-                sign_with(algorithm, method, target, headers, body, ak, sk, now)
+                sign_target(algorithm, method, target, headers, body, ak, sk, now)
             }
             Credentials::Temporary {
                 ak,
@@ -224,7 +237,7 @@ impl Credentials {
                 let token = sensitive_value(security_token.expose(), HEADER_SECURITY_TOKEN)?;
                 headers.insert(HeaderName::from_static(HEADER_SECURITY_TOKEN), token);
                 self.insert_project_id(headers)?;
-                sign_with(algorithm, method, target, headers, body, ak, sk, now)
+                sign_target(algorithm, method, target, headers, body, ak, sk, now)
             }
             Credentials::Token { token, .. } => {
                 let token = sensitive_value(token.expose(), HEADER_AUTH_TOKEN)?;

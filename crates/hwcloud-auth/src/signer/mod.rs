@@ -284,6 +284,22 @@ pub fn sign_with<'a>(
     sk: &Secret,
     now: SystemTime,
 ) -> Result<(), SignError> {
+    sign_target(algorithm, method, uri.into(), headers, body, ak, sk, now)
+}
+
+/// [`sign_with`], not generic: compiled once, here, rather than in every crate that
+/// signs (a generic function's body is compiled where it is used).
+#[allow(clippy::too_many_arguments)] // `sign_with`'s
+pub(crate) fn sign_target(
+    algorithm: SigningAlgorithm,
+    method: &Method,
+    target: RequestTarget<'_>,
+    headers: &mut HeaderMap,
+    body: &[u8],
+    ak: &str,
+    sk: &Secret,
+    now: SystemTime,
+) -> Result<(), SignError> {
     if ak.is_empty() {
         return Err(SignError::MissingAccessKey);
     }
@@ -291,7 +307,6 @@ pub fn sign_with<'a>(
         return Err(SignError::MissingSecretKey);
     }
     let name = algorithm.name();
-    let target = uri.into();
     type AppendSignature<'s> = &'s dyn Fn(&[u8], &mut String) -> Result<(), SignError>;
     let mut authorize = |digest, signature: AppendSignature<'_>| {
         canonical::authorize(

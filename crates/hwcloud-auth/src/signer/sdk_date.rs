@@ -1,13 +1,9 @@
-//! The `X-Sdk-Date` header: `YYYYMMDDTHHMMSSZ` in UTC. The calendar is `jiff`'s.
+//! The `X-Sdk-Date` header: `YYYYMMDDTHHMMSSZ` in UTC (the calendar: `crate::civil`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jiff::SignedDuration;
-use jiff::civil::DateTime;
-
 use super::SignError;
-
-const EPOCH: DateTime = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+use crate::civil;
 
 /// Seconds from 1970-01-01T00:00:00Z to 0001-01-01T00:00:00Z and to 9999-12-31T23:59:59Z.
 const MIN_SECS: i64 = -62_135_596_800;
@@ -42,23 +38,20 @@ impl SdkDate {
 
 pub(crate) fn format(t: SystemTime) -> SdkDate {
     let secs = unix_seconds(t).clamp(MIN_SECS, MAX_SECS);
-    // In range by the clamp above: 0001-01-01 to 9999-12-31 are all civil dates.
-    let at = EPOCH
-        .checked_add(SignedDuration::from_secs(secs))
-        .unwrap_or(EPOCH);
+    let (date, second) = civil::utc(secs);
     // Digits written one by one: `format!` cost more than the calendar.
     let mut out = *b"0000mmddThhmmssZ";
-    write_padded(&mut out[0..4], at.year());
-    write_padded(&mut out[4..6], at.month());
-    write_padded(&mut out[6..8], at.day());
-    write_padded(&mut out[9..11], at.hour());
-    write_padded(&mut out[11..13], at.minute());
-    write_padded(&mut out[13..15], at.second());
+    write_padded(&mut out[0..4], date.year());
+    write_padded(&mut out[4..6], date.month());
+    write_padded(&mut out[6..8], date.day());
+    write_padded(&mut out[9..11], second / 3600);
+    write_padded(&mut out[11..13], second / 60 % 60);
+    write_padded(&mut out[13..15], second % 60);
     SdkDate(out)
 }
 
 /// Writes a non-negative `value` in decimal, zero-padded to fill `digits`.
-fn write_padded(digits: &mut [u8], value: impl Into<i32>) {
+fn write_padded(digits: &mut [u8], value: impl Into<i64>) {
     let mut value = value.into().unsigned_abs();
     for digit in digits.iter_mut().rev() {
         *digit = b'0' + (value % 10) as u8;
@@ -82,32 +75,22 @@ fn unix_seconds(t: SystemTime) -> i64 {
 /// Validates an `X-Sdk-Date` value (strictly `YYYYMMDDTHHMMSSZ`, a real date and time
 /// in the years 0001–9999).
 pub(crate) fn check(value: &str) -> Result<&str, SignError> {
-    let field = |range: std::ops::Range<usize>| -> Option<i16> {
-        let digits = value.get(range)?;
-        if digits.bytes().all(|b| b.is_ascii_digit()) {
-            digits.parse().ok()
-        } else {
-            None
-        }
-    };
     let shape = value.len() == 16 && value.get(8..9) == Some("T") && value.get(15..) == Some("Z");
+    let field = |range| value.get(range);
     let valid = shape
-        && match (
-            field(0..4),
-            field(4..6),
-            field(6..8),
-            field(9..11),
-            field(11..13),
-            field(13..15),
-        ) {
-            (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) => {
-                let small = |n: i16| i8::try_from(n).unwrap_or(i8::MAX);
-                y >= 1
-                    && DateTime::new(y, small(mo), small(d), small(h), small(mi), small(s), 0)
-                        .is_ok()
-            }
-            _ => false,
-        };
+        && civil::instant(
+            [
+                field(0..4),
+                field(4..6),
+                field(6..8),
+                field(9..11),
+                field(11..13),
+                field(13..15),
+            ],
+            0,
+            0,
+        )
+        .is_some();
     if valid {
         Ok(value)
     } else {
@@ -125,6 +108,7 @@ pub(crate) fn shorten(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prop_assert_eq;
     use std::time::Duration;
 
     fn format(t: SystemTime) -> String {
@@ -203,6 +187,34 @@ mod tests {
                     secs += 86_400;
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Every second of the years 0001–9999 is written as jiff writes it.
+        #[test]
+        fn the_date_is_written_as_jiff_writes_it(secs in MIN_SECS..=MAX_SECS) {
+            // jiff's Timestamp stops a day short of 9999-12-31: its civil arithmetic.
+            let epoch = jiff::civil::date(1970, 1, 1).at(0, 0, 0, 0);
+            let jiff = epoch.checked_add(jiff::SignedDuration::from_secs(secs)).unwrap();
+            prop_assert_eq!(format(at(secs)), jiff.strftime("%Y%m%dT%H%M%SZ").to_string());
+        }
+
+        /// A value of the right shape is valid when jiff's calendar says it is a date
+        /// and time (and the year is not 0000).
+        #[test]
+        fn a_date_is_valid_when_jiff_says_so(
+            year in 0i16..=9999,
+            month in 0i8..=13,
+            day in 0i8..=32,
+            hour in 0i8..=25,
+            minute in 0i8..=61,
+            second in 0i8..=61,
+        ) {
+            let text = format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z");
+            let valid =
+                year >= 1 && jiff::civil::DateTime::new(year, month, day, hour, minute, second, 0).is_ok();
+            prop_assert_eq!(check(&text).is_ok(), valid, "{}", text);
         }
     }
 
