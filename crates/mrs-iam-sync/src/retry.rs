@@ -238,6 +238,8 @@ mod tests {
             retry_after("Sun Nov  6 08:49:47 1994", now),
             Some(Duration::from_secs(10))
         );
+        // RFC 2822 allows a numeric zone; an HTTP date is always GMT.
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:47 +0000", now), None);
         assert_eq!(retry_after("soon", now), None);
         assert_eq!(retry_after("-1", now), None);
     }
