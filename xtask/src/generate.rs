@@ -101,14 +101,6 @@ fn settings(spec: &Spec, patched: &BTreeMap<String, bool>) -> GenerationSettings
         .with_inner_type(quote!(crate::Runtime))
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq")
-        // IAM names stay plain strings (`vec!["alice".into()]`): their rule
-        // (non-empty) is checked by the generated rules before sending, not
-        // by a newtype every caller would have to build.
-        .with_replacement(
-            "IamName",
-            "::std::string::String",
-            [TypeImpl::Default, TypeImpl::Display, TypeImpl::FromStr].into_iter(),
-        )
         // Error bodies come in three shapes (`ErrorBody`, with a `not` that
         // typify cannot turn into a type); the runtime normalises each into
         // `ErrorResponse` before decoding (`body.rs`), so that is the error
@@ -131,6 +123,17 @@ fn settings(spec: &Spec, patched: &BTreeMap<String, bool>) -> GenerationSettings
             &name,
             format!("crate::types::{name}"),
             [TypeImpl::FromStr].into_iter(),
+        );
+    }
+    // Other constrained strings (IAM names) stay plain strings
+    // (`vec!["alice".into()]`): their rule is checked by the generated rules
+    // before sending (and by the server), not by a newtype every caller
+    // would have to build, nor by typify's regex engine.
+    for name in rule_checked_strings(spec) {
+        settings.with_replacement(
+            &name,
+            "::std::string::String",
+            [TypeImpl::Default, TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
     // progenitor sets attributes per type name (one patch per name).
@@ -171,9 +174,95 @@ pub fn render(spec: &Spec) -> Result<String> {
 fn generate_file(spec: &Spec, patched: &BTreeMap<String, bool>) -> Result<syn::File> {
     let mut generator = Generator::new(&settings(spec, patched));
     let tokens = generator
-        .generate_tokens(&spec.openapi)
+        .generate_tokens(&without_patterns(spec)?)
         .map_err(|err| anyhow!("{}: progenitor cannot generate a client: {err}", spec.name))?;
     syn::parse2(tokens).context("progenitor produced code that does not parse")
+}
+
+/// The component schemas that are strings with a rule the generated rules
+/// check (`minLength`, `maxLength`, `pattern`; no `enum` or `format`, which
+/// give their own types), other than the parameters' (a path parameter's
+/// has a newtype of its own in `params.rs`; when the rules cannot be
+/// generated, progenitor's newtype keeps its name for the spec review).
+fn rule_checked_strings(spec: &Spec) -> Vec<String> {
+    let params = parameter_schemas(&spec.json);
+    let schemas = spec
+        .json
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object());
+    schemas
+        .into_iter()
+        .flatten()
+        .filter(|(name, schema)| {
+            schema.get("type").and_then(|t| t.as_str()) == Some("string")
+                && ["minLength", "maxLength", "pattern"]
+                    .iter()
+                    .any(|keyword| schema.get(keyword).is_some())
+                && schema.get("enum").is_none()
+                && schema.get("format").is_none()
+                && !params.contains(name.as_str())
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The component schemas that parameters refer to: those of
+/// `components.parameters` and of the parameters written in `paths`.
+fn parameter_schemas(doc: &serde_json::Value) -> BTreeSet<&str> {
+    let in_paths = doc
+        .get("paths")
+        .and_then(|p| p.as_object())
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| {
+            let operations = item
+                .as_object()
+                .into_iter()
+                .flat_map(|item| item.values())
+                .filter_map(|op| op.get("parameters"));
+            item.get("parameters").into_iter().chain(operations)
+        })
+        .filter_map(|list| list.as_array())
+        .flatten();
+    let components = doc
+        .pointer("/components/parameters")
+        .and_then(|p| p.as_object())
+        .into_iter()
+        .flat_map(|p| p.values());
+    in_paths
+        .chain(components)
+        .filter_map(|param| param.pointer("/schema/$ref")?.as_str())
+        .filter_map(|target| target.strip_prefix("#/components/schemas/"))
+        .collect()
+}
+
+/// The spec as progenitor reads it: without `pattern`s, which the generated
+/// rules check (DFA tables, [`crate::pattern`]). typify would otherwise make
+/// every string with a pattern a newtype checked with a regex engine
+/// (`regress`) that the client would have to depend on. (A key `pattern`
+/// whose value is a string is the keyword; a property named `pattern` has
+/// a schema object as its value and stays.)
+fn without_patterns(spec: &Spec) -> Result<openapiv3::OpenAPI> {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("pattern").is_some_and(serde_json::Value::is_string) {
+                    map.remove("pattern");
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut json = spec.json.clone();
+    strip(&mut json);
+    serde_json::from_value(json).with_context(|| {
+        format!(
+            "{}: the spec without its patterns does not parse",
+            spec.name
+        )
+    })
 }
 
 /// The structs and enums of the generated `types` module, each with the

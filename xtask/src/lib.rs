@@ -10,6 +10,7 @@ pub mod changelog;
 pub mod check;
 pub mod generate;
 pub mod lint;
+pub mod pattern;
 pub mod rules;
 pub mod spec;
 pub mod spec_diff;

@@ -15,17 +15,19 @@
 //! client's `pre` hook applies to every body the generated builders send.
 //! A constraint this generator cannot turn into a check fails the
 //! generation: a rule in the spec is never silently left unchecked.
-//! Patterns are compiled here, to character ranges: the one form the spec
-//! uses, `^[class]{min,max}$`, is checked without a regex engine in the
-//! client (typify's newtypes would pull in `regress`, the largest crate of
-//! a dependant's build).
+//! Patterns are compiled here to DFA tables ([`crate::pattern`]), emitted
+//! once per pattern as a `static` beside the rules that use them: the client
+//! and the server walk the table, without a regex engine (typify's
+//! newtypes would pull in `regress`, the largest crate of a dependant's
+//! build).
 
 use anyhow::{Result, anyhow, bail};
 use heck::ToSnakeCase as _;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
+use crate::pattern;
 use crate::spec::{METHODS, Spec, resolve};
 
 /// Generates the path parameters' module (without the file header): each
@@ -34,7 +36,9 @@ use crate::spec::{METHODS, Spec, resolve};
 /// types, while the client needs these newtypes: no cycle between them.
 pub fn render_param_tokens(spec: &Spec) -> Result<TokenStream> {
     let params = path_params(&operations(&spec.json)?)?;
-    let param_items = params.iter().map(PathParamRule::tokens);
+    let mut tables = Tables::default();
+    let param_items: Vec<TokenStream> = params.iter().map(|p| p.tokens(&mut tables)).collect();
+    let param_tables = tables.tokens();
     let param_types = params.iter().map(PathParamRule::type_tokens);
     let param_refs = params.iter().map(|p| const_ident(&p.name));
     Ok(quote! {
@@ -43,9 +47,11 @@ pub fn render_param_tokens(spec: &Spec) -> Result<TokenStream> {
         //! module re-exports the types beside those progenitor generates
         //! (which use them by these names).
 
-        use crate::constraint::{InvalidValue, PathParam, Pattern};
+        use crate::constraint::{Dfa, InvalidValue, PathParam, Pattern};
 
         #(#param_items)*
+
+        #param_tables
 
         /// Every path parameter of the spec, in the order they first appear.
         pub const PATH_PARAMS: &[&PathParam] = &[#(&#param_refs),*];
@@ -72,6 +78,7 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
         .iter()
         .map(|op| format!("{} `{}`.", op.method, op.path));
 
+    let mut tables = Tables::default();
     let mut body_items = Vec::new();
     let mut seen_bodies = Vec::new();
     let mut body_fields: Vec<String> = Vec::new();
@@ -80,7 +87,7 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
             && !seen_bodies.contains(&body.schema)
         {
             seen_bodies.push(body.schema.clone());
-            let (items, fields) = body_rules(doc, &body.schema)?;
+            let (items, fields) = body_rules(doc, &body.schema, &mut tables)?;
             body_items.push(items);
             for field in fields {
                 if !body_fields.contains(&field) {
@@ -89,6 +96,7 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
             }
         }
     }
+    let body_tables = tables.tokens();
     // The generated client names each operation by progenitor's snake_case
     // of its `operationId` (`OperationInfo::operation_id`).
     let body_arms = operations.iter().filter_map(|op| {
@@ -102,7 +110,7 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
 
     Ok(quote! {
         use crate::constraint::{
-            self, BodyRules, BodyUse, FieldRule, InvalidValue, ListRule, Pattern, StringRule,
+            self, BodyRules, BodyUse, Dfa, FieldRule, InvalidValue, ListRule, Pattern, StringRule,
         };
 
         pub use crate::params::{PATH_PARAMS, #(#param_refs),*};
@@ -157,6 +165,8 @@ pub fn render_tokens(spec: &Spec) -> Result<TokenStream> {
                 _ => Ok(()),
             }
         }
+
+        #body_tables
     })
 }
 
@@ -326,24 +336,18 @@ struct PathParamRule {
     /// What the schema says of the type.
     description: Option<String>,
     bounds: Bounds,
-    pattern: String,
-    class: CharClass,
+    pattern: CompiledPattern,
     text: String,
 }
 
 impl PathParamRule {
     /// The rule's constant.
-    fn tokens(&self) -> TokenStream {
-        let PathParamRule {
-            name,
-            pattern,
-            text,
-            ..
-        } = self;
+    fn tokens(&self, tables: &mut Tables) -> TokenStream {
+        let PathParamRule { name, text, .. } = self;
         let konst = const_ident(name);
         let min = self.bounds.min;
         let max = option_tokens(self.bounds.max);
-        let chars = self.class.tokens();
+        let pattern = tables.pattern(&konst.to_string(), &self.pattern);
         let doc = format!("The rule of the path parameter `{name}`: it {text}.");
         quote! {
             #[doc = #doc]
@@ -351,7 +355,7 @@ impl PathParamRule {
                 name: #name,
                 min_length: #min,
                 max_length: #max,
-                pattern: Pattern { source: #pattern, chars: #chars },
+                pattern: #pattern,
                 text: #text,
             };
         }
@@ -458,14 +462,15 @@ fn path_params(operations: &[Operation]) -> Result<Vec<PathParamRule>> {
                 .ok_or_else(|| {
                     anyhow!("{at}: a path parameter needs a `pattern` (what may go in a URL)")
                 })?;
-            let class =
-                CharClass::parse(pattern).ok_or_else(|| unsupported_pattern(&at, pattern))?;
+            let pattern = CompiledPattern::new(
+                &format!("{at} (schema `components.schemas.{type_name}`)"),
+                pattern,
+            )?;
             let declared = Bounds {
                 min: usize_of(schema, "minLength")?.unwrap_or(0),
                 max: usize_of(schema, "maxLength")?,
             };
-            let bounds = declared.intersect(class.bounds);
-            let text = format!("must be {} {}", bounds.count_words(), class.words);
+            let (bounds, words) = pattern.words(declared);
             rules.push(PathParamRule {
                 name: name.clone(),
                 type_name,
@@ -474,9 +479,8 @@ fn path_params(operations: &[Operation]) -> Result<Vec<PathParamRule>> {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 bounds,
-                pattern: pattern.to_owned(),
-                class,
-                text,
+                pattern,
+                text: format!("must be {words}"),
             });
         }
     }
@@ -493,13 +497,105 @@ fn path_params(operations: &[Operation]) -> Result<Vec<PathParamRule>> {
     Ok(rules)
 }
 
-/// The error of a pattern outside the one form the rules compile.
-fn unsupported_pattern(at: &str, pattern: &str) -> anyhow::Error {
-    anyhow!(
-        "at `{at}`: the pattern `{pattern}` is not of the form `^[class]{{min,max}}$` \
-         (also `+`, `*`, `{{n}}`; a class of characters and `a-z` ranges, no escapes): \
-         the generated rules check patterns of that form without a regex engine"
-    )
+/// A pattern of the spec, compiled to its DFA, and described in words when
+/// it has the simple form `^[class]{min,max}$`.
+struct CompiledPattern {
+    source: String,
+    class: Option<CharClass>,
+    dfa: pattern::Dfa,
+}
+
+impl CompiledPattern {
+    /// Compiles the pattern found at `at`; the error names the place, the
+    /// pattern and the reason.
+    fn new(at: &str, source: &str) -> Result<CompiledPattern> {
+        let dfa = pattern::compile(source).map_err(|reason| {
+            anyhow!("at `{at}`: the pattern `{source}` cannot be generated: {reason}")
+        })?;
+        Ok(CompiledPattern {
+            source: source.to_owned(),
+            class: CharClass::parse(source),
+            dfa,
+        })
+    }
+
+    /// The length bounds (the declared ones, tightened by a simple
+    /// pattern's quantifier) and the rule in words, a sentence tail after
+    /// "must be": "1 to 64 ASCII letters or digits", "36 characters
+    /// matching the pattern ^[0-9a-f-]+$".
+    fn words(&self, declared: Bounds) -> (Bounds, String) {
+        match &self.class {
+            Some(class) => {
+                let bounds = declared.intersect(class.bounds);
+                (bounds, format!("{} {}", bounds.count_words(), class.words))
+            }
+            None => (
+                declared,
+                format!(
+                    "{} matching the pattern {}",
+                    declared.length_words(),
+                    self.source
+                ),
+            ),
+        }
+    }
+}
+
+/// The DFA tables of one generated file: each pattern once, as a `static`
+/// named after the first rule that uses it.
+#[derive(Default)]
+struct Tables {
+    emitted: Vec<(String, Ident, pattern::Dfa)>,
+}
+
+impl Tables {
+    /// A `Pattern` expression for `compiled`, its table registered under
+    /// `<rule>_PATTERN` unless an earlier rule has the same pattern.
+    fn pattern(&mut self, rule: &str, compiled: &CompiledPattern) -> TokenStream {
+        let source = &compiled.source;
+        let ident = match self.emitted.iter().find(|(known, _, _)| known == source) {
+            Some((_, ident, _)) => ident.clone(),
+            None => {
+                let ident = const_ident(&format!("{rule}_PATTERN"));
+                self.emitted
+                    .push((source.clone(), ident.clone(), compiled.dfa.clone()));
+                ident
+            }
+        };
+        quote!(Pattern { source: #source, dfa: &#ident })
+    }
+
+    /// The `static` tables.
+    fn tokens(&self) -> TokenStream {
+        let tables = self.emitted.iter().map(|(source, ident, dfa)| {
+            let doc = format!(
+                "The pattern `{source}` as a DFA ({} states, {} byte classes; \
+                 `cargo xtask generate`).",
+                dfa.states(),
+                dfa.class_count
+            );
+            let classes = dfa.classes.iter().map(|&c| Literal::u8_unsuffixed(c));
+            let class_count = dfa.class_count;
+            // Each target as the index of its row (the matcher's step is an
+            // addition): it fits `u16`, the table being at most
+            // `MAX_TABLE_BYTES` of `u16`s.
+            let next = dfa.next.iter().map(|&n| {
+                let at = usize::from(n) * class_count;
+                Literal::u16_unsuffixed(u16::try_from(at).expect("a table within the bound"))
+            });
+            let accepting = &dfa.accepting;
+            quote! {
+                #[doc = #doc]
+                static #ident: Dfa = Dfa {
+                    classes: &[#(#classes),*],
+                    class_count: #class_count,
+                    next: &[#(#next),*],
+                    accepting: &[#(#accepting),*],
+                };
+            }
+        });
+        quote!(#(#tables)*)
+    }
 }
 
 /// Length bounds (characters) or item-count bounds.
@@ -542,9 +638,8 @@ impl Bounds {
 }
 
 /// A pattern of the form `^[class]{min,max}$` (or `+`, `*`, `{n}`): the
-/// class as character ranges and in words.
+/// class in words, and the length the quantifier allows.
 struct CharClass {
-    ranges: Vec<(char, char)>,
     words: String,
     bounds: Bounds,
 }
@@ -581,7 +676,6 @@ impl CharClass {
             }
         };
         let chars: Vec<char> = class.chars().collect();
-        let mut ranges = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         let (mut upper, mut lower) = (false, false);
         let mut i = 0;
@@ -590,7 +684,6 @@ impl CharClass {
                 if chars[i] > chars[i + 2] {
                     return None;
                 }
-                ranges.push((chars[i], chars[i + 2]));
                 match (chars[i], chars[i + 2]) {
                     ('A', 'Z') => upper = true,
                     ('a', 'z') => lower = true,
@@ -599,7 +692,6 @@ impl CharClass {
                 }
                 i += 3;
             } else {
-                ranges.push((chars[i], chars[i]));
                 parts.push(format!("'{}'", chars[i]));
                 i += 1;
             }
@@ -618,24 +710,18 @@ impl CharClass {
             Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
             None => return None,
         };
-        Some(CharClass {
-            ranges,
-            words,
-            bounds,
-        })
-    }
-
-    /// The ranges as a `&[RangeInclusive<char>]` expression.
-    fn tokens(&self) -> TokenStream {
-        let ranges = self.ranges.iter().map(|(from, to)| quote!(#from..=#to));
-        quote!(&[#(#ranges),*])
+        Some(CharClass { words, bounds })
     }
 }
 
 /// The rule constants of one request body schema (one per constrained
 /// property, and the schema's [`BodyRules`] table listing them), and the
 /// names of the fields it checks.
-fn body_rules(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String>)> {
+fn body_rules(
+    doc: &Value,
+    schema_name: &str,
+    tables: &mut Tables,
+) -> Result<(TokenStream, Vec<String>)> {
     let at = format!("components.schemas.{schema_name}");
     let schema = doc
         .pointer(&format!("/components/schemas/{schema_name}"))
@@ -669,9 +755,14 @@ fn body_rules(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String
                 };
                 let item_schema = property
                     .get("items")
-                    .map(|s| resolve(doc, s).value)
+                    .map(|s| resolve(doc, s))
                     .ok_or_else(|| anyhow!("at `{at}`: an array needs `items`"))?;
-                let item = string_rule(item_schema, &format!("{at}.items"))?;
+                // The error names the schema the items refer to as well.
+                let item_at = match item_schema.reference {
+                    Some(reference) => format!("{at}.items ({reference})"),
+                    None => format!("{at}.items"),
+                };
+                let item = string_rule(item_schema.value, &item_at)?;
                 if count.min == 0 && count.max.is_none() && item.is_none() {
                     continue;
                 }
@@ -690,7 +781,7 @@ fn body_rules(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String
                 let doc_line = format!("`{schema_name}.{name}`: {text}.");
                 let min_items = count.min;
                 let max_items = option_tokens(count.max);
-                let item_tokens = item.tokens();
+                let item_tokens = item.tokens(tables, &konst);
                 items.push(quote! {
                     #[doc = #doc_line]
                     pub const #konst: ListRule = ListRule {
@@ -710,7 +801,7 @@ fn body_rules(doc: &Value, schema_name: &str) -> Result<(TokenStream, Vec<String
                     continue;
                 };
                 let doc_line = format!("`{schema_name}.{name}`: {}.", rule.text);
-                let rule_tokens = rule.tokens();
+                let rule_tokens = rule.tokens(tables, &konst);
                 items.push(quote! {
                     #[doc = #doc_line]
                     pub const #konst: StringRule = #rule_tokens;
@@ -781,7 +872,7 @@ fn refuse_unchecked(schema: &Value, at: &str, handled: &[&str]) -> Result<()> {
 /// A string's constraints; `None` when there are none.
 struct StringRule {
     bounds: Bounds,
-    pattern: Option<(String, CharClass)>,
+    pattern: Option<CompiledPattern>,
     text: String,
 }
 
@@ -796,13 +887,15 @@ impl StringRule {
         self.bounds.min == 0 && self.bounds.max.is_none() && self.pattern.is_none()
     }
 
-    fn tokens(&self) -> TokenStream {
+    /// The rule as an expression; its pattern's table goes to `tables`
+    /// under the name of `rule`, the constant that holds it.
+    fn tokens(&self, tables: &mut Tables, rule: &Ident) -> TokenStream {
         let min = self.bounds.min;
         let max = option_tokens(self.bounds.max);
         let pattern = match &self.pattern {
-            Some((source, class)) => {
-                let chars = class.tokens();
-                quote!(Some(Pattern { source: #source, chars: #chars }))
+            Some(compiled) => {
+                let pattern = tables.pattern(&rule.to_string(), compiled);
+                quote!(Some(#pattern))
             }
             None => quote!(None),
         };
@@ -825,21 +918,17 @@ fn string_rule(schema: &Value, at: &str) -> Result<Option<StringRule>> {
     // `enum` needs no check here: typify makes the value a Rust enum, which
     // cannot hold anything else (and the server's typed decode refuses it).
     refuse_unchecked(schema, at, &["minLength", "maxLength", "pattern", "enum"])?;
-    let mut bounds = Bounds {
+    let declared = Bounds {
         min: usize_of(schema, "minLength")?.unwrap_or(0),
         max: usize_of(schema, "maxLength")?,
     };
     let pattern = match schema.get("pattern").and_then(Value::as_str) {
         None => None,
-        Some(source) => {
-            let class = CharClass::parse(source).ok_or_else(|| unsupported_pattern(at, source))?;
-            bounds = bounds.intersect(class.bounds);
-            Some((source.to_owned(), class))
-        }
+        Some(source) => Some(CompiledPattern::new(at, source)?),
     };
-    let text = match &pattern {
-        Some((_, class)) => format!("{} {}", bounds.count_words(), class.words),
-        None => bounds.length_words(),
+    let (bounds, text) = match &pattern {
+        Some(pattern) => pattern.words(declared),
+        None => (declared, declared.length_words()),
     };
     let rule = StringRule {
         bounds,
@@ -904,10 +993,6 @@ mod tests {
         let class = CharClass::parse("^[A-Za-z0-9_-]{1,64}$").unwrap();
         assert_eq!(class.words, "ASCII letters, digits, '_' or '-'");
         assert_eq!((class.bounds.min, class.bounds.max), (1, Some(64)));
-        assert_eq!(
-            class.ranges,
-            [('A', 'Z'), ('a', 'z'), ('0', '9'), ('_', '_'), ('-', '-')]
-        );
         let class = CharClass::parse("^[A-Za-z0-9]{1,64}$").unwrap();
         assert_eq!(class.words, "ASCII letters or digits");
         let class = CharClass::parse("^[a-f0-9]{32}$").unwrap();

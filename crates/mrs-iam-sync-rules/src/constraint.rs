@@ -4,7 +4,6 @@
 //! states a number of its own.
 
 use std::fmt;
-use std::ops::RangeInclusive;
 
 use serde_json::Value;
 
@@ -40,24 +39,56 @@ impl fmt::Display for InvalidValue {
 
 impl std::error::Error for InvalidValue {}
 
-/// A pattern of the spec, compiled by the rules generator: the spec's
-/// patterns all have the form `^[class]{min,max}$`, so a value matches when
-/// its length is within the bounds (which the owning rule holds) and each
-/// character is in one of the class's ranges. No regex engine is needed.
+/// A pattern of the spec, compiled at generation time (`cargo xtask
+/// generate`, with `regex-automata`) to a DFA: the client checks a value
+/// with a table walk, without a regex engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pattern {
-    /// The pattern as the spec writes it (ECMA 262).
+    /// The pattern as the spec writes it (ECMA-262, unanchored unless it
+    /// says `^`/`$`).
     pub source: &'static str,
-    /// The character class, as inclusive ranges.
-    pub chars: &'static [RangeInclusive<char>],
+    /// Its automaton.
+    pub dfa: &'static Dfa,
 }
 
 impl Pattern {
-    /// Whether every character of `value` is in the class.
-    pub fn allows_chars_of(&self, value: &str) -> bool {
-        value
-            .chars()
-            .all(|c| self.chars.iter().any(|range| range.contains(&c)))
+    /// Whether `value` matches the pattern.
+    pub fn matches(&self, value: &str) -> bool {
+        self.dfa.matches(value)
+    }
+}
+
+/// A deterministic finite automaton over the UTF-8 bytes of a value, as
+/// `cargo xtask generate` emits it. Its states are rows of `next`, each
+/// named by the index of its first entry (the row number times
+/// `class_count`), so that a step is one addition and one load: row 0 (the
+/// dead state) rejects everything and no byte leaves it; row 1, at
+/// `class_count`, is the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dfa {
+    /// The class of each byte (bytes of one class move every state alike).
+    pub classes: &'static [u8; 256],
+    /// How many classes there are: the length of one row of `next`.
+    pub class_count: usize,
+    /// The transitions, row by row: from the state at `at`, a byte of class
+    /// `c` goes to the state at `next[at + c]`.
+    pub next: &'static [u16],
+    /// Whether a value that ends in each state (by row number) matches.
+    pub accepting: &'static [bool],
+}
+
+impl Dfa {
+    /// Whether the automaton accepts `value`: one table step per byte,
+    /// stopping at the dead state.
+    pub fn matches(&self, value: &str) -> bool {
+        let mut at = self.class_count;
+        for &byte in value.as_bytes() {
+            at = usize::from(self.next[at + usize::from(self.classes[usize::from(byte)])]);
+            if at == 0 {
+                return false;
+            }
+        }
+        self.accepting[at / self.class_count]
     }
 }
 
@@ -100,7 +131,7 @@ impl PathParam {
         if length < self.min_length {
             return Some(format!("shorter than {} characters", self.min_length));
         }
-        if !self.pattern.allows_chars_of(value) {
+        if !self.pattern.matches(value) {
             return Some(format!("doesn't match pattern \"{}\"", self.pattern.source));
         }
         None
@@ -151,7 +182,7 @@ impl StringRule {
             return Some(format!("is longer than {max} characters"));
         }
         match self.pattern {
-            Some(pattern) if !pattern.allows_chars_of(value) => {
+            Some(pattern) if !pattern.matches(value) => {
                 Some(format!("does not match the pattern {}", pattern.source))
             }
             _ => None,
@@ -469,6 +500,31 @@ mod tests {
         );
     }
 
+    /// `^[a-z]+$` by hand: class 1 is `a-z`; row 2 (at 4) has seen one or
+    /// more.
+    static LOWER_CASE: Dfa = Dfa {
+        classes: &{
+            let mut classes = [0u8; 256];
+            let mut byte = b'a';
+            while byte <= b'z' {
+                classes[byte as usize] = 1;
+                byte += 1;
+            }
+            classes
+        },
+        class_count: 2,
+        next: &[0, 0, 0, 4, 0, 4],
+        accepting: &[false, false, true],
+    };
+
+    #[test]
+    fn the_matcher_walks_the_table() {
+        assert!(LOWER_CASE.matches("abc"));
+        assert!(!LOWER_CASE.matches(""));
+        assert!(!LOWER_CASE.matches("abC"));
+        assert!(!LOWER_CASE.matches("ab\u{e9}"));
+    }
+
     #[test]
     fn string_rules_check_bounds_and_pattern() {
         let rule = StringRule {
@@ -476,7 +532,7 @@ mod tests {
             max_length: Some(3),
             pattern: Some(Pattern {
                 source: "^[a-z]+$",
-                chars: &['a'..='z'],
+                dfa: &LOWER_CASE,
             }),
             text: "2 to 3 characters matching the pattern ^[a-z]+$",
         };

@@ -20,7 +20,7 @@ mod params;
 mod rules;
 
 pub use constraint::{
-    BodyRules, BodyUse, FieldRule, InvalidValue, ListRule, PathParam, Pattern, StringRule,
+    BodyRules, BodyUse, Dfa, FieldRule, InvalidValue, ListRule, PathParam, Pattern, StringRule,
     match_path,
 };
 pub use params::types;

@@ -4,7 +4,7 @@
 #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
 
 use crate::constraint::{
-    self, BodyRules, BodyUse, FieldRule, InvalidValue, ListRule, Pattern, StringRule,
+    self, BodyRules, BodyUse, Dfa, FieldRule, InvalidValue, ListRule, Pattern, StringRule,
 };
 pub use crate::params::{PATH_PARAMS, PROJECT_ID, CLUSTER_ID};
 /// The operations of the spec, by `operationId`.
