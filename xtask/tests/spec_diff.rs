@@ -28,7 +28,7 @@ const CASES: &[(&str, &[&str])] = &[
         "constraints_tightened",
         &[
             "request-parameter-pattern-added",
-            "request-parameter-pattern-changed",
+            "request-parameter-pattern-narrowed",
             "request-parameter-max-decreased",
             "request-property-max-items-decreased",
             "request-property-min-items-set",
@@ -583,9 +583,26 @@ fn levels_judged_for_a_rust_client() {
         level("response_properties", "response-required-property-added"),
         Level::Warn
     );
+    // `^[A-Za-z0-9]{1,64}$` to `^[a-f0-9]{32}$`: decided as languages,
+    // narrower, with a value callers send today that is now refused.
     assert_eq!(
-        level("constraints_tightened", "request-parameter-pattern-changed"),
-        Level::Warn
+        level(
+            "constraints_tightened",
+            "request-parameter-pattern-narrowed"
+        ),
+        Level::Breaking
+    );
+    let narrowed = report("constraints_tightened")
+        .changes
+        .into_iter()
+        .find(|c| c.rule == "request-parameter-pattern-narrowed")
+        .unwrap();
+    assert!(
+        narrowed
+            .message
+            .contains("narrower: \"a\" was accepted and is now refused"),
+        "{}",
+        narrowed.message
     );
     assert_eq!(
         level(

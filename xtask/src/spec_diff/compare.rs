@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::language::{self, Relation};
 use super::rules::{self, BOUNDS, FLAGS};
 use super::security;
 use super::{Change, Level};
@@ -189,6 +190,16 @@ fn join(at: &str, path: &str) -> String {
         at.to_string()
     } else {
         format!("{at} {path}")
+    }
+}
+
+/// A pattern's witness as the review shows it: quoted with escapes (a
+/// space or a control character stays visible), or named when empty.
+fn witness(value: &str) -> String {
+    if value.is_empty() {
+        "the empty value".to_owned()
+    } else {
+        format!("{value:?}")
     }
 }
 
@@ -716,25 +727,7 @@ impl<'a> Cx<'a> {
             }
         }
         self.enums(prefix, loc, &what, b.get("enum"), h.get("enum"));
-        // Pattern.
-        match (b.get("pattern"), h.get("pattern")) {
-            (None, Some(p)) => self.push(
-                &format!("{prefix}-pattern-added"),
-                loc,
-                format!("added the pattern {}{what}", show(p)),
-            ),
-            (Some(p), None) => self.push(
-                &format!("{prefix}-pattern-removed"),
-                loc,
-                format!("removed the pattern {}{what}", show(p)),
-            ),
-            (Some(x), Some(y)) if x != y => self.push(
-                &format!("{prefix}-pattern-changed"),
-                loc,
-                format!("changed the pattern{what} from {} to {}", show(x), show(y)),
-            ),
-            _ => {}
-        }
+        self.patterns(prefix, loc, &what, b.get("pattern"), h.get("pattern"));
         // Numeric bounds.
         for (keyword, name, _) in BOUNDS {
             let (bv, hv) = (b.get(*keyword), h.get(*keyword));
@@ -905,6 +898,75 @@ impl<'a> Cx<'a> {
             let place = format!("{path}({keyword} {})", label(&hl[j], j).replace('`', ""));
             self.schema(dir, at, &place, &bl[i], &hl[j], seen);
         }
+    }
+
+    /// A pattern added, removed or changed, decided by language inclusion
+    /// ([`language`]): the rule says narrower, wider, neither or the same,
+    /// and the message shows a value on which the two disagree.
+    fn patterns(
+        &mut self,
+        prefix: &str,
+        loc: &str,
+        what: &str,
+        b: Option<&Value>,
+        h: Option<&Value>,
+    ) {
+        let (old, new) = (b.and_then(Value::as_str), h.and_then(Value::as_str));
+        if old == new {
+            return;
+        }
+        let shown = |p: Option<&str>| p.map_or("none".to_owned(), |p| format!("`{p}`"));
+        let change = match (old, new) {
+            (None, Some(p)) => format!("added the pattern `{p}`{what}"),
+            (Some(p), None) => format!("removed the pattern `{p}`{what}"),
+            _ => format!(
+                "changed the pattern{what} from {} to {}",
+                shown(old),
+                shown(new)
+            ),
+        };
+        let (suffix, verdict) = match language::compare(old, new) {
+            Err(reason) => (
+                "pattern-changed",
+                format!("whether it is narrower or wider cannot be decided: {reason}"),
+            ),
+            Ok(Relation::Equal) => ("pattern-rewritten", "the same values as before".to_owned()),
+            Ok(Relation::Narrower { refused }) => (
+                if old.is_none() {
+                    "pattern-added"
+                } else {
+                    "pattern-narrowed"
+                },
+                format!(
+                    "narrower: {} was accepted and is now refused",
+                    witness(&refused)
+                ),
+            ),
+            Ok(Relation::Wider { accepted }) => (
+                if new.is_none() {
+                    "pattern-removed"
+                } else {
+                    "pattern-widened"
+                },
+                format!(
+                    "wider: {} was refused and is now accepted",
+                    witness(&accepted)
+                ),
+            ),
+            Ok(Relation::Incomparable { refused, accepted }) => (
+                "pattern-incomparable",
+                format!(
+                    "neither narrower nor wider: {} is now refused, {} is now accepted",
+                    witness(&refused),
+                    witness(&accepted)
+                ),
+            ),
+        };
+        self.push(
+            &format!("{prefix}-{suffix}"),
+            loc,
+            format!("{change}: {verdict}"),
+        );
     }
 
     fn enums(&mut self, prefix: &str, loc: &str, what: &str, b: Option<&Value>, h: Option<&Value>) {

@@ -3,6 +3,7 @@
 //!
 //! - [`load`]: the two sides (a git revision, the working tree, files) and `$ref`s;
 //! - [`compare`]: the spec rules, each change with a [`Level`] and a rule id;
+//! - [`language`]: patterns compared as languages (narrower, wider, neither);
 //! - [`rules`]: the table of rule ids and levels;
 //! - [`security`]: security schemes and requirements, servers;
 //! - [`rust_api`]: both sides generated with `generate::render`, public surfaces compared;
@@ -10,6 +11,7 @@
 //! - [`semver`]: the version gate of the client crate.
 
 pub mod compare;
+pub mod language;
 pub mod load;
 pub mod render;
 pub mod rules;

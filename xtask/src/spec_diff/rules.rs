@@ -480,20 +480,44 @@ const SCHEMA: &[(&str, Level, Level, &str)] = &[
     (
         "pattern-added",
         Breaking,
-        Warn,
-        "a pattern was added: values accepted before may be rejected; the Rust type becomes a validating newtype",
+        Info,
+        "a pattern was added, which narrows what is allowed (the message shows a value it refuses): in a request, values callers send today may be refused, by the service and by the generated client's own check",
+    ),
+    (
+        "pattern-narrowed",
+        Breaking,
+        Info,
+        "the pattern accepts fewer values (decided by comparing the two as automata; the message shows a value accepted before and refused now): in a request, values callers send today may be refused",
+    ),
+    (
+        "pattern-widened",
+        Info,
+        Breaking,
+        "the pattern accepts more values (the message shows one refused before and accepted now): in a response, the old client's check refuses values the service may now send",
+    ),
+    (
+        "pattern-incomparable",
+        Breaking,
+        Breaking,
+        "the pattern accepts values it refused and refuses values it accepted (the message shows one of each): on either side, some values that worked stop working",
+    ),
+    (
+        "pattern-rewritten",
+        Info,
+        Info,
+        "the pattern was written differently but accepts exactly the same values",
     ),
     (
         "pattern-changed",
         Warn,
         Warn,
-        "the pattern changed: whether it is wider or narrower cannot be decided automatically",
+        "the pattern changed, and one of the two is not a regular expression the generator can compile (lookaround, backreferences, too large): whether it is wider or narrower cannot be decided",
     ),
     (
         "pattern-removed",
         Info,
         Breaking,
-        "the pattern was removed: in a response, the generated newtype still checks it and refuses values it no longer matches",
+        "the pattern was removed, which widens what is allowed: in a response, the old client's check refuses values it no longer matches",
     ),
     (
         "became-nullable",
