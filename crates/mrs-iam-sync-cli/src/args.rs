@@ -1,11 +1,13 @@
 //! The command line: global options and one subcommand.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use mrs_iam_sync::SigningAlgorithm;
 
+use crate::progress::Mode;
 use crate::{duration, exit};
 
 /// Inspect and drive IAM user synchronization on Huawei Cloud MRS clusters.
@@ -132,6 +134,19 @@ pub enum ProgressArg {
     Lines,
     /// Nothing.
     None,
+}
+
+impl ProgressArg {
+    /// The mode this choice gives: `auto` draws when stderr is a terminal
+    /// and otherwise falls back to `otherwise`.
+    pub fn mode(self, otherwise: Mode) -> Mode {
+        match self {
+            ProgressArg::Auto if std::io::stderr().is_terminal() => Mode::Draw,
+            ProgressArg::Auto => otherwise,
+            ProgressArg::Lines => Mode::Lines,
+            ProgressArg::None => Mode::Quiet,
+        }
+    }
 }
 
 /// The subcommands.

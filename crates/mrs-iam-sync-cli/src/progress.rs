@@ -18,8 +18,6 @@ use indicatif::{
 use mrs_iam_sync::{Client, Error, WaitOptions, WaitProgress};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use crate::args::ProgressArg;
-
 /// How progress is shown, on stderr.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -29,19 +27,6 @@ pub enum Mode {
     Lines,
     /// Nothing.
     Quiet,
-}
-
-impl Mode {
-    /// The mode for `--progress`: `auto` draws when stderr is a terminal and
-    /// otherwise falls back to `otherwise`.
-    pub fn resolve(arg: ProgressArg, otherwise: Mode) -> Mode {
-        match arg {
-            ProgressArg::Auto if std::io::stderr().is_terminal() => Mode::Draw,
-            ProgressArg::Auto => otherwise,
-            ProgressArg::Lines => Mode::Lines,
-            ProgressArg::None => Mode::Quiet,
-        }
-    }
 }
 
 /// The time between two frames: at most ten redraws a second.

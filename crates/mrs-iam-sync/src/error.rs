@@ -11,14 +11,13 @@
 //! prints the whole chain on one line.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::OperationError;
 use crate::body::{BodyTooLarge, excerpt};
-use crate::failover::EndpointsUnreachable;
 use crate::network::NetworkSettingError;
 use mrs_iam_sync_rules::InvalidValue;
 
@@ -165,6 +164,81 @@ impl TransportKind {
         }
     }
 }
+
+/// None of the client's endpoints could take the request; each one's
+/// failure, in the order of the endpoints.
+#[derive(Clone, Debug)]
+pub struct EndpointsUnreachable {
+    failures: Arc<Vec<EndpointFailure>>,
+}
+
+impl EndpointsUnreachable {
+    pub(crate) fn new(failures: Vec<EndpointFailure>) -> Self {
+        EndpointsUnreachable {
+            failures: Arc::new(failures),
+        }
+    }
+
+    /// Each endpoint and why it could not take the request.
+    pub fn failures(&self) -> &[EndpointFailure] {
+        &self.failures
+    }
+}
+
+/// Why one endpoint could not take a request.
+#[derive(Debug)]
+pub struct EndpointFailure {
+    /// The endpoint, e.g. `https://mrs.vpcep-1.example.com`.
+    pub endpoint: String,
+    /// What kind of failure (a connect failure, or one after it when the
+    /// retry rules sent the request again).
+    pub kind: TransportKind,
+    source: reqwest::Error,
+}
+
+impl EndpointFailure {
+    pub(crate) fn new(endpoint: String, source: reqwest::Error) -> Self {
+        EndpointFailure {
+            endpoint,
+            kind: TransportKind::of(&source),
+            source,
+        }
+    }
+
+    /// The HTTP stack's error.
+    pub fn source(&self) -> &reqwest::Error {
+        &self.source
+    }
+}
+
+impl fmt::Display for EndpointsUnreachable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "none of the {} endpoints could be reached:",
+            self.failures.len()
+        )?;
+        for (i, failure) in self.failures.iter().enumerate() {
+            let separator = if i == 0 { " " } else { "; " };
+            write!(f, "{separator}{failure}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for EndpointFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The innermost cause tells what happened; reqwest's own message
+        // would repeat the URL.
+        let mut cause: &dyn std::error::Error = &self.source;
+        while let Some(inner) = cause.source() {
+            cause = inner;
+        }
+        write!(f, "{} ({cause})", self.endpoint)
+    }
+}
+
+impl std::error::Error for EndpointsUnreachable {}
 
 /// An error answer of the service or its gateway.
 ///

@@ -18,13 +18,11 @@
 //! A client with one endpoint does none of this: the attempt loop asks
 //! [`Endpoints::failover`] only when there are several.
 
-use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use reqwest::Url;
 
-use crate::error::TransportKind;
+use crate::error::{EndpointFailure, EndpointsUnreachable};
 
 /// The endpoints of a client, the first the generated client's base URL,
 /// and the one in use.
@@ -159,15 +157,9 @@ impl Failures {
         let failures = self
             .0
             .into_iter()
-            .map(|(index, source)| EndpointFailure {
-                endpoint: endpoints.shown(index),
-                kind: TransportKind::of(&source),
-                source,
-            })
+            .map(|(index, source)| EndpointFailure::new(endpoints.shown(index), source))
             .collect();
-        EndpointsUnreachable {
-            failures: Arc::new(failures),
-        }
+        EndpointsUnreachable::new(failures)
     }
 }
 
@@ -177,67 +169,6 @@ impl Failures {
 pub(crate) fn undeliverable(err: &reqwest::Error) -> bool {
     err.is_connect() && !hwcloud_auth::transport::is_proxy_refusal(err)
 }
-
-/// None of the client's endpoints could take the request; each one's
-/// failure, in the order of the endpoints.
-#[derive(Clone, Debug)]
-pub struct EndpointsUnreachable {
-    failures: Arc<Vec<EndpointFailure>>,
-}
-
-impl EndpointsUnreachable {
-    /// Each endpoint and why it could not take the request.
-    pub fn failures(&self) -> &[EndpointFailure] {
-        &self.failures
-    }
-}
-
-/// Why one endpoint could not take a request.
-#[derive(Debug)]
-pub struct EndpointFailure {
-    /// The endpoint, e.g. `https://mrs.vpcep-1.example.com`.
-    pub endpoint: String,
-    /// What kind of failure (a connect failure, or one after it when the
-    /// retry rules sent the request again).
-    pub kind: TransportKind,
-    source: reqwest::Error,
-}
-
-impl EndpointFailure {
-    /// The HTTP stack's error.
-    pub fn source(&self) -> &reqwest::Error {
-        &self.source
-    }
-}
-
-impl fmt::Display for EndpointsUnreachable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "none of the {} endpoints could be reached:",
-            self.failures.len()
-        )?;
-        for (i, failure) in self.failures.iter().enumerate() {
-            let separator = if i == 0 { " " } else { "; " };
-            write!(f, "{separator}{failure}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for EndpointFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The innermost cause tells what happened; reqwest's own message
-        // would repeat the URL.
-        let mut cause: &dyn std::error::Error = &self.source;
-        while let Some(inner) = cause.source() {
-            cause = inner;
-        }
-        write!(f, "{} ({cause})", self.endpoint)
-    }
-}
-
-impl std::error::Error for EndpointsUnreachable {}
 
 #[cfg(test)]
 mod tests {

@@ -149,8 +149,10 @@ mod tls;
 mod waiter;
 
 pub use client_builder::{ClientBuilder, REGION_ENV};
-pub use error::{BoxError, ConfigError, Error, OneLine, ServiceError, TransportKind};
-pub use failover::{EndpointFailure, EndpointsUnreachable};
+pub use error::{
+    BoxError, ConfigError, EndpointFailure, EndpointsUnreachable, Error, OneLine, ServiceError,
+    TransportKind,
+};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use hwcloud_auth::credentials::ENV_PROJECT_ID as PROJECT_ID_ENV;
 pub use hwcloud_auth::{

@@ -39,7 +39,7 @@ pub struct Ctx {
 pub async fn run(cli: &Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match &cli.command {
-        Command::Demo(args) => demo::run(args, Mode::resolve(global.progress, Mode::Lines)).await,
+        Command::Demo(args) => demo::run(args, global.progress.mode(Mode::Lines)).await,
         Command::Completions(args) => completions::run(args.shell),
         Command::Man(args) => man::run(args),
         Command::Credentials => {
@@ -99,7 +99,7 @@ async fn with_context(
     let ctx = Ctx {
         client: crate::client::build(global)?,
         json: global.json,
-        progress: Mode::resolve(global.progress, Mode::Quiet),
+        progress: global.progress.mode(Mode::Quiet),
         interrupt: if interruptible {
             Interrupt::listen()
         } else {
