@@ -14,7 +14,9 @@
 //! table gives the median wall time, the CPU time (user + system of every
 //! compiler process, steadier than wall time on a shared machine) and the
 //! crates compiled, with the load average; the wall-time ratio is printed only
-//! when the load average is at most 1. Then the units that the last dependant
+//! when the load average was at most 1 before the first build (the builds
+//! themselves keep both cores busy and raise it to ~2, so the load after them
+//! is printed, not judged). Then the units that the last dependant
 //! build compiled and the bare one did not, longest first, from cargo's
 //! `--timings` reports: what depending on the client adds.
 
@@ -178,8 +180,12 @@ fn run(root: &Path, runs: usize, base: Option<&Path>) -> Result<()> {
             subject.builds.push(build);
         }
     }
-    let load = load_average().max(load_before);
-    println!("\ncold debug build, median of {runs} (load average up to {load:.2})");
+    let load_after = load_average();
+    println!(
+        "\ncold debug build, median of {runs} (load average {load_before:.2} before the builds, \
+         {load_after:.2} after them, their own included)"
+    );
+    let load = load_before;
     let medians: Vec<Build> = subjects
         .iter()
         .map(|subject| median(&subject.builds))
