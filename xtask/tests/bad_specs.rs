@@ -420,7 +420,7 @@ fn a_pattern_over_the_table_bound_names_the_property_and_the_bound() {
         let text = with(pattern);
         assert!(
             text.contains(pattern),
-            "the spec's IamName changed: update this test"
+            "the spec's IamUserName changed: update this test"
         );
         let spec = parse(&text, "big.yaml").unwrap();
         let err = format!("{:#}", generate::render_rules(&spec).unwrap_err());
@@ -428,8 +428,8 @@ fn a_pattern_over_the_table_bound_names_the_property_and_the_bound() {
         // its items refer to.
         assert!(
             err.contains(
-                "components.schemas.UpdateSyncIamUserRequest.properties.group_names.items \
-                 (#/components/schemas/IamName)"
+                "components.schemas.UpdateSyncIamUserRequest.properties.user_names.items \
+                 (#/components/schemas/IamUserName)"
             ),
             "{err}"
         );

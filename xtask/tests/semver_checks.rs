@@ -62,7 +62,7 @@ const PRINCIPALS_GROUPS: &str = "        group_names:
           description: Names of the synchronized IAM user groups.
           type: array
           items:
-            $ref: '#/components/schemas/IamName'
+            $ref: '#/components/schemas/IamGroupName'
 ";
 const PRINCIPALS: &str = "      type: object
       properties:
@@ -324,7 +324,7 @@ const CASES: &[Case] = &[
           description: Names of the synchronized IAM user groups.
           type: array
           items:
-            $ref: '#/components/schemas/IamName'
+            $ref: '#/components/schemas/IamGroupName'
         counts:
           description: How many of each.
           type: object
