@@ -166,7 +166,8 @@ pub fn render(spec: &Spec) -> Result<String> {
             (name, only)
         })
         .collect();
-    let file = generate_file(spec, &patched)?;
+    let mut file = generate_file(spec, &patched)?;
+    crate::builder_docs::document_setters(&mut file, spec)?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{}{body}", header()))
 }

@@ -6,6 +6,7 @@ pub mod bench_build;
 pub mod bench_rounds;
 pub mod bench_throttled;
 pub mod bench_wrk;
+pub mod builder_docs;
 pub mod changelog;
 pub mod check;
 pub mod generate;

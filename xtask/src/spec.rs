@@ -160,7 +160,7 @@ pub struct Resolved<'a> {
     pub reference: Option<&'a str>,
 }
 
-/// Follows local `$ref`s from `value`, at most [`MAX_REF_HOPS`] hops; a
+/// Follows local `$ref`s from `value`, at most `MAX_REF_HOPS` (32) hops; a
 /// dangling or non-local reference (which [`parse`] rules out) resolves to
 /// the reference object itself.
 pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> Resolved<'a> {

@@ -804,6 +804,9 @@ pub mod builder {
         cluster_id: Result<crate::types::ClusterId, String>,
     }
     impl<'a> ListClusterSyncTaskStatus<'a> {
+        /// A `ListClusterSyncTaskStatus` request with nothing set yet; [`Client::list_cluster_sync_task_status`](super::Client::list_cluster_sync_task_status) makes the same.
+        ///
+        /// Tell whether an IAM synchronization task is running.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -811,6 +814,9 @@ pub mod builder {
                 cluster_id: Err("cluster_id was not initialized".to_string()),
             }
         }
+        /// The project (tenant) that owns the cluster.
+        ///
+        /// The path parameter `project_id` (required): [`ProjectId`](crate::types::ProjectId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ProjectId>,
@@ -823,6 +829,9 @@ pub mod builder {
                 });
             self
         }
+        /// The MRS cluster.
+        ///
+        /// The path parameter `cluster_id` (required): [`ClusterId`](crate::types::ClusterId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ClusterId>,
@@ -904,6 +913,9 @@ pub mod builder {
         cluster_id: Result<crate::types::ClusterId, String>,
     }
     impl<'a> ShowSyncIamUser<'a> {
+        /// A `ShowSyncIamUser` request with nothing set yet; [`Client::show_sync_iam_user`](super::Client::show_sync_iam_user) makes the same.
+        ///
+        /// List the IAM users and groups synchronized to the cluster.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -911,6 +923,9 @@ pub mod builder {
                 cluster_id: Err("cluster_id was not initialized".to_string()),
             }
         }
+        /// The project (tenant) that owns the cluster.
+        ///
+        /// The path parameter `project_id` (required): [`ProjectId`](crate::types::ProjectId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ProjectId>,
@@ -923,6 +938,9 @@ pub mod builder {
                 });
             self
         }
+        /// The MRS cluster.
+        ///
+        /// The path parameter `cluster_id` (required): [`ClusterId`](crate::types::ClusterId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ClusterId>,
@@ -1005,6 +1023,9 @@ pub mod builder {
         body: Result<types::builder::UpdateSyncIamUserRequest, String>,
     }
     impl<'a> UpdateSyncIamUser<'a> {
+        /// A `UpdateSyncIamUser` request with nothing set yet; [`Client::update_sync_iam_user`](super::Client::update_sync_iam_user) makes the same.
+        ///
+        /// Start synchronizing IAM users and groups to the cluster.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -1013,6 +1034,9 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        /// The project (tenant) that owns the cluster.
+        ///
+        /// The path parameter `project_id` (required): [`ProjectId`](crate::types::ProjectId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ProjectId>,
@@ -1025,6 +1049,9 @@ pub mod builder {
                 });
             self
         }
+        /// The MRS cluster.
+        ///
+        /// The path parameter `cluster_id` (required): [`ClusterId`](crate::types::ClusterId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ClusterId>,
@@ -1037,6 +1064,9 @@ pub mod builder {
                 });
             self
         }
+        /// What to synchronize. The body may be left out (the official SDKs send none when the request's body is unset): an absent or empty body means the same as `{}`, which names nothing and starts a task that copies nothing.
+        ///
+        /// The request body: [`UpdateSyncIamUserRequest`](types::UpdateSyncIamUserRequest), or a value that converts into one; a failed conversion is reported by `send()`.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateSyncIamUserRequest>,
@@ -1054,6 +1084,9 @@ pub mod builder {
                 });
             self
         }
+        /// What to synchronize. The body may be left out (the official SDKs send none when the request's body is unset): an absent or empty body means the same as `{}`, which names nothing and starts a task that copies nothing.
+        ///
+        /// Changes the request body through its builder ([`UpdateSyncIamUserRequest`](types::builder::UpdateSyncIamUserRequest)), starting from the body set so far.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1140,6 +1173,9 @@ pub mod builder {
         body: Result<types::builder::CancelSyncIamUserRequest, String>,
     }
     impl<'a> CancelSyncIamUser<'a> {
+        /// A `CancelSyncIamUser` request with nothing set yet; [`Client::cancel_sync_iam_user`](super::Client::cancel_sync_iam_user) makes the same.
+        ///
+        /// Remove synchronized IAM users and groups from the cluster.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -1148,6 +1184,9 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
+        /// The project (tenant) that owns the cluster.
+        ///
+        /// The path parameter `project_id` (required): [`ProjectId`](crate::types::ProjectId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ProjectId>,
@@ -1160,6 +1199,9 @@ pub mod builder {
                 });
             self
         }
+        /// The MRS cluster.
+        ///
+        /// The path parameter `cluster_id` (required): [`ClusterId`](crate::types::ClusterId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ClusterId>,
@@ -1172,6 +1214,9 @@ pub mod builder {
                 });
             self
         }
+        /// What to remove. The body may be left out (the official SDKs send none when the request's body is unset): an absent or empty body means the same as `{}`, which removes nothing.
+        ///
+        /// The request body: [`CancelSyncIamUserRequest`](types::CancelSyncIamUserRequest), or a value that converts into one; a failed conversion is reported by `send()`.
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CancelSyncIamUserRequest>,
@@ -1189,6 +1234,9 @@ pub mod builder {
                 });
             self
         }
+        /// What to remove. The body may be left out (the official SDKs send none when the request's body is unset): an absent or empty body means the same as `{}`, which removes nothing.
+        ///
+        /// Changes the request body through its builder ([`CancelSyncIamUserRequest`](types::builder::CancelSyncIamUserRequest)), starting from the body set so far.
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1274,6 +1322,9 @@ pub mod builder {
         cluster_id: Result<crate::types::ClusterId, String>,
     }
     impl<'a> ListClusterSyncStatus<'a> {
+        /// A `ListClusterSyncStatus` request with nothing set yet; [`Client::list_cluster_sync_status`](super::Client::list_cluster_sync_status) makes the same.
+        ///
+        /// Tell whether the cluster has completed an IAM synchronization.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -1281,6 +1332,9 @@ pub mod builder {
                 cluster_id: Err("cluster_id was not initialized".to_string()),
             }
         }
+        /// The project (tenant) that owns the cluster.
+        ///
+        /// The path parameter `project_id` (required): [`ProjectId`](crate::types::ProjectId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ProjectId>,
@@ -1293,6 +1347,9 @@ pub mod builder {
                 });
             self
         }
+        /// The MRS cluster.
+        ///
+        /// The path parameter `cluster_id` (required): [`ClusterId`](crate::types::ClusterId), or a value that converts into one; a value that breaks its rule is reported by `send()`, before anything is sent.
         pub fn cluster_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::types::ClusterId>,

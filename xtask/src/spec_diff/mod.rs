@@ -7,7 +7,7 @@
 //! - [`rules`]: the table of rule ids and levels;
 //! - [`security`]: security schemes and requirements, servers;
 //! - [`rust_api`]: both sides generated with `generate::render`, public surfaces compared;
-//! - [`render`]: markdown, json, text;
+//! - [`render`](mod@render): markdown, json, text;
 //! - [`semver`]: the version gate of the client crate.
 
 pub mod compare;
