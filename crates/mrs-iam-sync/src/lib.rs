@@ -98,6 +98,39 @@
 //! next one, one that may have been delivered never does, and
 //! [`Error::EndpointsUnreachable`] lists why each failed.
 //!
+//! # Requirements
+//!
+//! Every call runs on a **Tokio** runtime with its I/O and time drivers
+//! (`#[tokio::main]`, or a runtime built with `enable_all()`; current-thread
+//! and multi-thread both work): timeouts, backoff, `Retry-After`, the waiter
+//! and the rate limiter sleep on Tokio's timer, and reqwest's connections
+//! are Tokio's. A call made outside such a runtime panics.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it turns on |
+//! |---|---|---|
+//! | `rustls` | yes | HTTPS through rustls with the `ring` provider, which builds quickly; the signer's SHA-256/HMAC use the same ring. reqwest is built without a default provider, so [`ClientBuilder::build`] installs `ring` as the process default when none is installed; an application that builds a `reqwest::Client` of its own first calls [`install_crypto_provider`] (or installs a provider itself). |
+//! | `rustls-aws-lc` | no | HTTPS through reqwest's own default, rustls with `aws-lc-rs` (nothing to install, a slower first build: aws-lc-sys needs a C compiler and CMake); the signer then uses aws-lc-rs. Use with `default-features = false`. |
+//! | `ring`, `aws-lc-rs` | `ring` (through `rustls`) | the signer's crypto library alone, for a build whose TLS comes from the application's own reqwest features. |
+//! | `hmac-sm3` | no | [`SigningAlgorithm::HmacSm3`] (RustCrypto's SM3 and HMAC). |
+//! | `ecdsa-p256-sha256` | no | [`SigningAlgorithm::EcdsaP256Sha256`]. |
+//! | `sm2-sm3` | no | [`SigningAlgorithm::Sm2Sm3`]; turns on `hmac-sm3`. |
+//! | `schemars` | no | `schemars::JsonSchema` for the generated [`types`]. |
+//!
+//! One of `rustls`, `rustls-aws-lc`, `ring` and `aws-lc-rs` is needed (the
+//! build fails naming them otherwise). A signing algorithm whose feature is
+//! off makes [`ClientBuilder::build`] fail with an error naming the feature.
+//!
+//! **`default-features = false` without `rustls` or `rustls-aws-lc` means no
+//! HTTPS**: reqwest is then built without TLS, so a request to an `https://`
+//! endpoint (every Huawei Cloud one) fails with [`Error::Transport`], and a
+//! CA bundle, client certificate or `danger_accept_invalid_certs` makes
+//! [`ClientBuilder::build`] fail ([`ConfigError::Network`]). Such a build is
+//! for plain-HTTP loopback tests, or for an application that turns on TLS in
+//! its own `reqwest` dependency (cargo unifies the features of the one
+//! reqwest).
+//!
 //! # One way to build a client
 //!
 //! A [`Client`] comes from [`Client::builder`] (or [`Client::from_env`]),
