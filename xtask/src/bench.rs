@@ -81,6 +81,28 @@ fn cargo_bench(root: &Path, package: &str, bench: &str, extra: &[&str]) -> Resul
     Ok(())
 }
 
+/// Builds `args` (release) in the checkout `base` (another commit of this
+/// workspace, for a before/after in one run) into its own target directory
+/// under this one's, so that neither build overwrites the other's
+/// binaries. Returns that build's release directory.
+pub fn build_base(root: &Path, base: &Path, args: &[&str]) -> Result<std::path::PathBuf> {
+    let base = std::fs::canonicalize(base)
+        .with_context(|| format!("no checkout at {}", base.display()))?;
+    let target = root.join("target/bench-base");
+    println!("building {args:?} in {} (release)", base.display());
+    let status = Command::new(env!("CARGO"))
+        .current_dir(&base)
+        .args(["build", "--release", "--locked", "--quiet", "--target-dir"])
+        .arg(&target)
+        .args(args)
+        .status()
+        .context("cannot run cargo build")?;
+    if !status.success() {
+        bail!("cargo build in {} failed ({status})", base.display());
+    }
+    Ok(target.join("release"))
+}
+
 /// Waits up to two minutes for the load average to fall to [`MAX_LOAD`] and
 /// returns it: the work of everything else on the machine. It is read before
 /// each measurement, not after, because a benchmark's own threads (client,

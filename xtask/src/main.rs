@@ -39,8 +39,10 @@ Commands:
                        the dependant of DIR's client too, e.g. a checkout of main)
   bench --wrk          `mrs-iam-sync status` over 10,000 clusters at concurrency 32
                        against wrk at 32 connections, on one canned-JSON server
-  bench --rounds N     the round trip: bare reqwest, bare with the signed request's
+  bench --rounds N [--base DIR]
+                       the round trip: bare reqwest, bare with the signed request's
                        headers and the signed client in turn, N rounds; median ratios
+                       (--base: DIR's signed client too, in turn: a before/after)
   bench --throttled [--cli PATH]
                        `mrs-iam-sync status` over 1,000 clusters against a 100 requests/s
                        gateway with a 1 s and a 0.1 s burst, three runs each
@@ -77,12 +79,7 @@ fn main() -> ExitCode {
         ["bench", "--build", rest @ ..] => bench_build::main(&root, rest),
         ["bench", "--throttled"] => bench_throttled::run(&root, None),
         ["bench", "--throttled", "--cli", cli] => bench_throttled::run(&root, Some(Path::new(cli))),
-        ["bench", "--rounds", rounds] => match rounds.parse() {
-            Ok(rounds) if rounds > 0 => bench_rounds::run(&root, rounds),
-            _ => Err(anyhow::anyhow!(
-                "--rounds takes a positive number, not {rounds:?}"
-            )),
-        },
+        ["bench", "--rounds", rest @ ..] => bench_rounds::main(&root, rest),
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
         ["spec-review", "--event", event, "--comment", comment] => {
             spec_review::run(&root, Path::new(event), Path::new(comment))
