@@ -1,5 +1,6 @@
 //! The `X-Sdk-Date` header: `YYYYMMDDTHHMMSSZ` in UTC (the calendar: `crate::civil`).
 
+use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::SignError;
@@ -36,8 +37,26 @@ impl SdkDate {
     }
 }
 
+thread_local! {
+    /// The last second formatted on this thread, and its text: a client signs its
+    /// requests many times a second, and each of them needs the same date. (Per thread,
+    /// so that signing shares nothing between threads; a signing function stays a pure
+    /// function of its arguments.)
+    static LAST: Cell<Option<(i64, [u8; 16])>> = const { Cell::new(None) };
+}
+
 pub(crate) fn format(t: SystemTime) -> SdkDate {
     let secs = unix_seconds(t).clamp(MIN_SECS, MAX_SECS);
+    if let Some((_, text)) = LAST.get().filter(|&(last, _)| last == secs) {
+        return SdkDate(text);
+    }
+    let date = format_seconds(secs);
+    LAST.set(Some((secs, date.0)));
+    date
+}
+
+/// The calendar's work: `secs` since the epoch, within the years 0001–9999.
+fn format_seconds(secs: i64) -> SdkDate {
     let (date, second) = civil::utc(secs);
     // Digits written one by one: `format!` cost more than the calendar.
     let mut out = *b"0000mmddThhmmssZ";
@@ -172,6 +191,30 @@ mod tests {
         if let Some(far) = UNIX_EPOCH.checked_add(Duration::from_secs(u64::MAX / 2)) {
             assert_eq!(format(far), "99991231T235959Z");
         }
+    }
+
+    #[test]
+    fn the_cached_second_is_only_reused_within_that_second() {
+        // Back and forth between two seconds, and within each: always the date of
+        // the time given, never the one formatted just before.
+        let second = at(1_709_208_000);
+        for (t, want) in [
+            (second, "20240229T120000Z"),
+            (second + Duration::from_millis(999), "20240229T120000Z"),
+            (second + Duration::from_secs(1), "20240229T120001Z"),
+            (second + Duration::from_millis(1500), "20240229T120001Z"),
+            (second - Duration::from_millis(1), "20240229T115959Z"),
+            (second, "20240229T120000Z"),
+            (at(MAX_SECS + 10), "99991231T235959Z"),
+            (at(MAX_SECS), "99991231T235959Z"),
+            (second, "20240229T120000Z"),
+        ] {
+            assert_eq!(format(t), want, "{t:?}");
+        }
+        // Another thread keeps its own.
+        let other = std::thread::spawn(move || format(second + Duration::from_secs(60)));
+        assert_eq!(other.join().unwrap(), "20240229T120100Z");
+        assert_eq!(format(second), "20240229T120000Z");
     }
 
     #[test]
