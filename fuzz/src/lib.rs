@@ -237,10 +237,10 @@ pub fn spec_loading(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(spec) = xtask::spec::parse(text, "fuzz.yaml") else {
+    let Ok(spec) = xtask::codegen::spec::parse(text, "fuzz.yaml") else {
         return;
     };
-    let report = xtask::lint::lint(&spec);
+    let report = xtask::codegen::lint::lint(&spec);
     // The lint (on the JSON) and the generator (on the typed model) see
     // the same operations (path items behind a `$ref` aside: the lint
     // follows them, the typed model leaves them to the generator).
@@ -256,7 +256,7 @@ pub fn spec_loading(data: &[u8]) {
             "the lint and the typed model disagree on the operations"
         );
     }
-    let changes = xtask::spec_diff::compare::compare(&spec.json, &spec.json);
+    let changes = xtask::review::spec_diff::compare::compare(&spec.json, &spec.json);
     assert!(
         changes.is_empty(),
         "a spec compared with itself shows changes: {:?}",

@@ -21,10 +21,10 @@ pub fn load() -> Value {
     serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
-/// Follows local `$ref`s (`xtask::spec::resolve`; the spec is checked by
+/// Follows local `$ref`s (`xtask::codegen::spec::resolve`; the spec is checked by
 /// `cargo xtask check`, so every reference resolves).
 pub fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
-    xtask::spec::resolve(spec, value).value
+    xtask::codegen::spec::resolve(spec, value).value
 }
 
 /// One operation of the spec.

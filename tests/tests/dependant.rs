@@ -20,7 +20,7 @@
 //!   `ConfigError`, `CredentialsError`, `TransportKind`, ...);
 //! - an optional property added to every response schema of the spec, and
 //!   the client regenerated (`cargo xtask generate`'s own
-//!   `xtask::generate::run`) in the copy; the real generated files are never
+//!   `xtask::codegen::generate::run`) in the copy; the real generated files are never
 //!   touched.
 //!
 //! The crates' own code that builds or matches those types exhaustively is
@@ -522,7 +522,8 @@ fn add_response_properties(copy: &Path) {
     std::fs::write(&spec_path, lines.join("\n") + "\n").unwrap();
     let generated = copy.join(xtask::paths::GENERATED);
     let before = std::fs::read_to_string(&generated).unwrap();
-    xtask::generate::run(copy, xtask::generate::Mode::Write).expect("the changed spec generates");
+    xtask::codegen::generate::run(copy, xtask::codegen::generate::Mode::Write)
+        .expect("the changed spec generates");
     let after = std::fs::read_to_string(&generated).unwrap();
     let added = after.matches(&format!("pub {ADDED_FIELD}:")).count()
         - before.matches(&format!("pub {ADDED_FIELD}:")).count();

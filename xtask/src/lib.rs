@@ -2,20 +2,8 @@
 //! call it directly; `main.rs` only parses arguments and dispatches.
 
 pub mod bench;
-pub mod bench_build;
-pub mod bench_rounds;
-pub mod bench_throttled;
-pub mod bench_wrk;
-pub mod builder_docs;
-pub mod changelog;
-pub mod check;
-pub mod generate;
-pub mod lint;
-pub mod pattern;
-pub mod rules;
-pub mod spec;
-pub mod spec_diff;
-pub mod spec_review;
+pub mod codegen;
+pub mod review;
 
 use std::path::{Path, PathBuf};
 

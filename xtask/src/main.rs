@@ -9,10 +9,10 @@ use std::process::ExitCode;
 
 use std::path::Path;
 
-use xtask::{
-    bench, bench_build, bench_rounds, bench_throttled, bench_wrk, check, generate, spec_diff,
-    spec_review, workspace_root,
-};
+use xtask::bench;
+use xtask::codegen::{check, generate};
+use xtask::review::{spec_diff, spec_review};
+use xtask::workspace_root;
 
 const USAGE: &str = "\
 cargo xtask <command>
@@ -75,11 +75,13 @@ fn main() -> ExitCode {
         }
         ["bench"] => bench::run(&root, false),
         ["bench", "--report"] => bench::run(&root, true),
-        ["bench", "--wrk"] => bench_wrk::run(&root),
-        ["bench", "--build", rest @ ..] => bench_build::main(&root, rest),
-        ["bench", "--throttled"] => bench_throttled::run(&root, None),
-        ["bench", "--throttled", "--cli", cli] => bench_throttled::run(&root, Some(Path::new(cli))),
-        ["bench", "--rounds", rest @ ..] => bench_rounds::main(&root, rest),
+        ["bench", "--wrk"] => bench::wrk::run(&root),
+        ["bench", "--build", rest @ ..] => bench::build::main(&root, rest),
+        ["bench", "--throttled"] => bench::throttled::run(&root, None),
+        ["bench", "--throttled", "--cli", cli] => {
+            bench::throttled::run(&root, Some(Path::new(cli)))
+        }
+        ["bench", "--rounds", rest @ ..] => bench::rounds::main(&root, rest),
         ["spec-diff", rest @ ..] => return spec_diff::main(&root, rest),
         ["spec-review", "--event", event, "--comment", comment] => {
             spec_review::run(&root, Path::new(event), Path::new(comment))

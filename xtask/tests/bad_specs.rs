@@ -6,10 +6,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use xtask::generate::{self, write_if_changed};
-use xtask::lint::lint;
-use xtask::spec::parse;
-use xtask::spec_diff::compare::compare;
+use xtask::codegen::generate::{self, write_if_changed};
+use xtask::codegen::lint::lint;
+use xtask::codegen::spec::parse;
+use xtask::review::spec_diff::compare::compare;
 
 fn project_spec() -> String {
     std::fs::read_to_string(xtask::workspace_root().unwrap().join(xtask::paths::SPEC)).unwrap()
@@ -400,7 +400,7 @@ fn a_pattern_the_rules_cannot_compile_names_the_parameter_the_schema_and_the_rea
     assert!(err.contains("lookaround"), "{err}");
     // The client alone still generates (spec review of such a spec), with
     // progenitor's own types for the parameters.
-    assert!(xtask::rules::path_param_types(&spec).is_empty());
+    assert!(xtask::codegen::rules::path_param_types(&spec).is_empty());
     assert!(generate::render(&spec).is_ok());
 }
 

@@ -25,8 +25,8 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use xtask::generate::{self, Mode};
-use xtask::{paths, spec, workspace_root};
+use xtask::codegen::generate::{self, Mode};
+use xtask::{codegen::spec, paths, workspace_root};
 
 /// The workspace this test belongs to.
 fn root() -> PathBuf {

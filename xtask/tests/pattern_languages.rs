@@ -12,8 +12,8 @@
 //!   is one (checked with `regress`);
 //! - the relation is the one a reader expects (the table's third column).
 
-use xtask::pattern;
-use xtask::spec_diff::language::{self, Relation};
+use xtask::codegen::pattern;
+use xtask::review::spec_diff::language::{self, Relation};
 
 /// Expected relation of the new pattern to the old one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use xtask::{generate, paths, spec};
+use xtask::{codegen::generate, codegen::spec, paths};
 
 /// RFC 4122's textual form, lower-case.
 const UUID: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";

@@ -28,8 +28,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::spec_diff::{self, load};
-use xtask::{generate, paths, spec, workspace_root};
+use xtask::review::spec_diff::{self, load};
+use xtask::{codegen::generate, codegen::spec, paths, workspace_root};
 
 /// One spec change.
 struct Case {

@@ -7,8 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::git;
-use xtask::spec_diff::load::{self, Which};
-use xtask::spec_diff::{self, Format, Level, Report, rules, semver};
+use xtask::review::spec_diff::load::{self, Which};
+use xtask::review::spec_diff::{self, Format, Level, Report, rules, semver};
 
 /// Every fixture and the rule ids its diff must contain (an empty list: no
 /// spec change at all).

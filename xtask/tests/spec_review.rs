@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::git;
-use xtask::spec_review;
+use xtask::review::spec_review;
 
 fn workspace() -> PathBuf {
     xtask::workspace_root().unwrap()
@@ -17,8 +17,8 @@ fn workspace() -> PathBuf {
 /// Writes the spec and the client generated from it, as a contributor does.
 fn write_spec(root: &Path, text: &str) {
     std::fs::write(root.join(xtask::paths::SPEC), text).unwrap();
-    let spec = xtask::spec::parse(text, "spec").unwrap();
-    for (path, code) in xtask::generate::render_all(&spec).unwrap() {
+    let spec = xtask::codegen::spec::parse(text, "spec").unwrap();
+    for (path, code) in xtask::codegen::generate::render_all(&spec).unwrap() {
         let target = root.join(path);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, code).unwrap();
@@ -154,7 +154,8 @@ fn a_breaking_pull_request_gets_a_failing_review_until_the_version_is_bumped() {
 fn check_base_demands_a_changelog_entry_for_a_new_version() {
     let temp = tempfile::tempdir().unwrap();
     let (root, _, base) = repository(temp.path());
-    let check = || xtask::check::run_with_base(&root, &base).map_err(|err| format!("{err:#}"));
+    let check =
+        || xtask::codegen::check::run_with_base(&root, &base).map_err(|err| format!("{err:#}"));
     let changelog = root.join(xtask::paths::CHANGELOG);
 
     // The same version needs no entry, not even a changelog.
@@ -204,7 +205,7 @@ fn check_base_demands_a_changelog_entry_for_a_new_version() {
         &with("## [0.1.1] - 2026-12-07\n\n### Fixed\n\n- A thing."),
     );
     check().unwrap();
-    let release = xtask::changelog::release_since(&root, &base)
+    let release = xtask::review::changelog::release_since(&root, &base)
         .unwrap()
         .unwrap();
     assert_eq!(

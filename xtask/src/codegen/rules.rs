@@ -15,7 +15,7 @@
 //! client's `pre` hook applies to every body the generated builders send.
 //! A constraint this generator cannot turn into a check fails the
 //! generation: a rule in the spec is never silently left unchecked.
-//! Patterns are compiled here to DFA tables ([`crate::pattern`]), emitted
+//! Patterns are compiled here to DFA tables ([`crate::codegen::pattern`]), emitted
 //! once per pattern as a `static` beside the rules that use them: the client
 //! and the server walk the table, without a regex engine (typify's
 //! newtypes would pull in `regress`, the largest crate of a dependant's
@@ -27,8 +27,8 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
-use crate::pattern;
-use crate::spec::{METHODS, Spec, resolve};
+use crate::codegen::pattern;
+use crate::codegen::spec::{METHODS, Spec, resolve};
 
 /// Generates the path parameters' module (without the file header): each
 /// parameter's rule and its validating newtype. The client crate keeps it
@@ -815,7 +815,7 @@ fn body_rules(
             Some("boolean") => refuse_unchecked(property, &at, &[])?,
             _ => bail!(
                 "at `{at}`: the rules generator knows arrays of strings, strings and booleans \
-                 in request bodies; teach xtask/src/rules.rs this one"
+                 in request bodies; teach xtask/src/codegen/rules.rs this one"
             ),
         }
     }
@@ -859,7 +859,7 @@ fn refuse_unchecked(schema: &Value, at: &str, handled: &[&str]) -> Result<()> {
         if schema.get(keyword).is_some() && !handled.contains(&keyword) {
             bail!(
                 "at `{at}`: `{keyword}` is not checked by the generated rules; \
-                 teach xtask/src/rules.rs to check it"
+                 teach xtask/src/codegen/rules.rs to check it"
             );
         }
     }

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::settle;
+use crate::bench::harness::{settle, table};
 
 /// Target: the median run's wall time within this multiple of the ideal.
 const MEDIAN_TARGET: f64 = 1.3;
@@ -55,7 +55,7 @@ pub fn run(root: &Path, cli: Option<&Path>) -> Result<()> {
     if rows.is_empty() {
         bail!("the throttled fan-out left no results in target/tmp/throttled.json");
     }
-    println!("\n{}", crate::bench::table(load, &rows));
+    println!("\n{}", table(load, &rows));
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::spec::{self, METHODS, Spec, pointer_token, walk};
+use crate::codegen::spec::{self, METHODS, Spec, pointer_token, walk};
 
 /// What the lint found, and what it looked at.
 pub struct Report {
@@ -286,7 +286,7 @@ fn dotted_to_pointer(doc: &Value, at: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::parse;
+    use crate::codegen::spec::parse;
 
     fn problems(text: &str) -> Vec<String> {
         lint(&parse(text, "t.yaml").unwrap()).problems
@@ -297,7 +297,7 @@ mod tests {
     #[test]
     fn the_project_spec_is_sound() {
         let root = crate::workspace_root().unwrap();
-        let spec = crate::spec::load(&root.join(crate::paths::SPEC), "spec").unwrap();
+        let spec = crate::codegen::spec::load(&root.join(crate::paths::SPEC), "spec").unwrap();
         let report = lint(&spec);
         assert!(report.problems.is_empty(), "{:#?}", report.problems);
         assert_eq!(report.operations, 5);

@@ -1,7 +1,7 @@
 //! Two patterns compared as languages: the sets of values they accept.
 //!
 //! Both are compiled to DFAs with the generator's own compiler
-//! ([`crate::pattern`]: ECMA-262, unanchored as JSON Schema reads it), and
+//! ([`crate::codegen::pattern`]: ECMA-262, unanchored as JSON Schema reads it), and
 //! the product automaton is searched breadth-first for the shortest value
 //! that one accepts and the other refuses, in each direction. None either
 //! way: the same language; one way only: narrower or wider; both ways:
@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::pattern::{self, Dfa};
+use crate::codegen::pattern::{self, Dfa};
 
 /// How a new pattern relates to the old one.
 #[derive(Clone, Debug, PartialEq, Eq)]

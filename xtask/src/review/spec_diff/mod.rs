@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::{generate, paths};
+use crate::{codegen::generate, paths};
 use load::{Side, Which};
 
 /// How much a change matters. Ordered from the most serious: `Breaking <
@@ -170,7 +170,7 @@ pub fn diff(base: &Side, head: &Side) -> Result<Report> {
             .with_context(|| format!("the {} side's generated code", side.which))?;
         // The path parameters' types come with the rules, when the rules
         // generator takes the spec (see `rules::path_param_types`).
-        if !crate::rules::path_param_types(&side.spec).is_empty() {
+        if !crate::codegen::rules::path_param_types(&side.spec).is_empty() {
             let code = generate::render_params(&side.spec)?;
             let params = rust_api::surface(&code)
                 .with_context(|| format!("the {} side's generated parameters", side.which))?;

@@ -14,7 +14,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
-use crate::{changelog, check, generate, spec_diff};
+use crate::{codegen::check, codegen::generate, review::changelog, review::spec_diff};
 
 /// The hidden first line of the comment: what finds it again to update it.
 pub const MARKER: &str = "<!-- cargo-xtask-spec-review -->";

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::codegen::spec::{self, Spec};
 use crate::paths;
-use crate::spec::{self, Spec};
 
 /// Which side of the comparison a document is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

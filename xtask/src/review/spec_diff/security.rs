@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::spec::resolve;
+use crate::codegen::spec::resolve;
 
 /// A change found here: rule id, location, message.
 pub type Found = (&'static str, String, String);

@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow, bail};
 
 use crate::paths;
-use crate::spec_diff::{manifests_since, semver::package_of};
+use crate::review::spec_diff::{manifests_since, semver::package_of};
 
 /// One version's section of the changelog.
 #[derive(Clone, Debug, PartialEq, Eq)]

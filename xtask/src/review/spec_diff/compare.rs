@@ -19,7 +19,7 @@ use super::language::{self, Relation};
 use super::rules::{self, BOUNDS, FLAGS};
 use super::security;
 use super::{Change, Level};
-use crate::spec::{METHODS, Resolved, resolve};
+use crate::codegen::spec::{METHODS, Resolved, resolve};
 
 /// How deep schemas are walked before giving up (recursive schemas stop
 /// earlier, at the first repeated pair of references).

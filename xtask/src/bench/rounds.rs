@@ -20,7 +20,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::{build_base, ratio_if_quiet, settle};
+use crate::bench::harness::{build_base, ratio_if_quiet, settle};
 
 const CALLS: &str = "20000";
 const EXAMPLE: [&str; 4] = [

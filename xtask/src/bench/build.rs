@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::{load_average, ratio_if_quiet};
+use crate::bench::harness::{load_average, ratio_if_quiet};
 
 const DEPENDANT_MANIFEST: &str = r#"[package]
 name = "dependant"

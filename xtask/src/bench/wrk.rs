@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::{ratio_if_quiet, settle};
+use crate::bench::harness::{ratio_if_quiet, settle};
 
 const CLUSTERS: usize = 10_000;
 const CONCURRENCY: &str = "32";

@@ -16,7 +16,7 @@ use heck::{ToSnakeCase as _, ToUpperCamelCase as _};
 use quote::ToTokens as _;
 use serde_json::Value;
 
-use crate::spec::{self, METHODS, Spec};
+use crate::codegen::spec::{self, METHODS, Spec};
 
 /// Documents every undocumented method of the `builder` module's
 /// operation builders in `file`, from `spec`.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::{generate, lint, paths, spec};
+use crate::{codegen::generate, codegen::lint, codegen::spec, paths};
 
 /// Paths come from `root`, the workspace found at run time, and are printed
 /// in full: the messages name the checkout that was checked.
@@ -32,6 +32,6 @@ pub fn run(root: &Path) -> Result<()> {
 /// version change needs.
 pub fn run_with_base(root: &Path, base: &str) -> Result<()> {
     run(root)?;
-    crate::spec_diff::version_gate_since(root, base)?;
-    crate::changelog::check_since(root, base)
+    crate::review::spec_diff::version_gate_since(root, base)?;
+    crate::review::changelog::check_since(root, base)
 }
