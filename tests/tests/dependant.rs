@@ -249,28 +249,7 @@ fn fresh_copy(to: &Path) -> PathBuf {
         std::fs::remove_dir_all(to).unwrap();
     }
     let from = root();
-    let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .current_dir(&from)
-        .output()
-        .expect("git runs");
-    assert!(listed.status.success(), "git ls-files failed");
-    for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-        let name = std::str::from_utf8(name).unwrap();
-        let source = from.join(name);
-        if !source.is_file() {
-            continue;
-        }
-        let target = to.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&source, &target).unwrap();
-    }
+    xtask::copy_checkout(&from, to).expect("the workspace is copied");
     std::fs::copy(
         from.join("Cargo.lock"),
         to.join("tests/dependant/Cargo.lock"),

@@ -9,6 +9,46 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+/// Copies the files git knows in the checkout `from` (tracked ones, with
+/// their uncommitted edits, and new ones git does not ignore) into `to`: a
+/// scratch copy of the workspace for tests that change it.
+pub fn copy_checkout(from: &Path, to: &Path) -> Result<()> {
+    let listed = std::process::Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(from)
+        .output()
+        .context("cannot run git ls-files")?;
+    if !listed.status.success() {
+        bail!(
+            "git ls-files failed in {} ({})",
+            from.display(),
+            listed.status
+        );
+    }
+    for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(name).context("a file name that is not UTF-8")?;
+        let source = from.join(name);
+        // Listed but gone from the working tree (deleted, not yet committed).
+        if !source.is_file() {
+            continue;
+        }
+        let target = to.join(name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(&source, &target)
+            .with_context(|| format!("cannot copy {} to {}", source.display(), target.display()))?;
+    }
+    Ok(())
+}
+
 /// The root of the workspace this run acts on, found at run time.
 ///
 /// Never compiled in: two checkouts that share one `CARGO_TARGET_DIR` share

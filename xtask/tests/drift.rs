@@ -22,7 +22,7 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use xtask::codegen::generate::{self, Mode};
@@ -81,32 +81,6 @@ fn the_rules_follow_a_tightened_spec() {
     assert_eq!(generate::render_params(&own).unwrap(), checked_in);
 }
 
-/// Copies the files git tracks (plus uncommitted edits of them) into `to`.
-fn copy_workspace(from: &Path, to: &Path) {
-    let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .current_dir(from)
-        .output()
-        .expect("git runs");
-    assert!(listed.status.success(), "git ls-files failed");
-    for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-        let name = std::str::from_utf8(name).unwrap();
-        let source = from.join(name);
-        if !source.is_file() {
-            continue;
-        }
-        let target = to.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&source, &target).unwrap();
-    }
-}
-
 /// The shared target folder: dependencies are not built again for the copy.
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -143,7 +117,7 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 fn client_and_server_follow_a_tightened_spec() {
     let copy = tempfile::tempdir().unwrap();
     let copied = copy.path();
-    copy_workspace(&root(), copied);
+    xtask::copy_checkout(&root(), copied).unwrap();
     std::fs::write(copied.join(paths::SPEC), tightened_spec()).unwrap();
     // What `cargo xtask generate` does, on the copy.
     generate::run(copied, Mode::Write).unwrap();
