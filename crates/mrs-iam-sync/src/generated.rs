@@ -854,18 +854,16 @@ pub mod builder {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v2/{}/clusters/{}/iam-sync", client.baseurl, encode_path(& project_id
-                .to_string()), encode_path(& cluster_id.to_string()),
+            let mut url = ::std::string::String::with_capacity(
+                client.baseurl.len() + 151usize,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            use crate::url_path::PushSegment as _;
+            url.push_str(&client.baseurl);
+            url.push_str("/v2/");
+            project_id.push_segment(&mut url);
+            url.push_str("/clusters/");
+            cluster_id.push_segment(&mut url);
+            url.push_str("/iam-sync");
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -874,7 +872,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_cluster_sync_task_status",
@@ -963,18 +960,16 @@ pub mod builder {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v2/{}/clusters/{}/iam-sync-user", client.baseurl, encode_path(&
-                project_id.to_string()), encode_path(& cluster_id.to_string()),
+            let mut url = ::std::string::String::with_capacity(
+                client.baseurl.len() + 156usize,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            use crate::url_path::PushSegment as _;
+            url.push_str(&client.baseurl);
+            url.push_str("/v2/");
+            project_id.push_segment(&mut url);
+            url.push_str("/clusters/");
+            cluster_id.push_segment(&mut url);
+            url.push_str("/iam-sync-user");
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -983,7 +978,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "show_sync_iam_user",
@@ -1112,18 +1106,16 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v2/{}/clusters/{}/iam-sync-user", client.baseurl, encode_path(&
-                project_id.to_string()), encode_path(& cluster_id.to_string()),
+            let mut url = ::std::string::String::with_capacity(
+                client.baseurl.len() + 156usize,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            use crate::url_path::PushSegment as _;
+            url.push_str(&client.baseurl);
+            url.push_str("/v2/");
+            project_id.push_segment(&mut url);
+            url.push_str("/clusters/");
+            cluster_id.push_segment(&mut url);
+            url.push_str("/iam-sync-user");
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1133,7 +1125,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_sync_iam_user",
@@ -1262,18 +1253,16 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v2/{}/clusters/{}/iam-sync-user", client.baseurl, encode_path(&
-                project_id.to_string()), encode_path(& cluster_id.to_string()),
+            let mut url = ::std::string::String::with_capacity(
+                client.baseurl.len() + 156usize,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            use crate::url_path::PushSegment as _;
+            url.push_str(&client.baseurl);
+            url.push_str("/v2/");
+            project_id.push_segment(&mut url);
+            url.push_str("/clusters/");
+            cluster_id.push_segment(&mut url);
+            url.push_str("/iam-sync-user");
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1283,7 +1272,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "cancel_sync_iam_user",
@@ -1372,19 +1360,16 @@ pub mod builder {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v2/{}/clusters/{}/iam-sync/is-synchronous", client.baseurl,
-                encode_path(& project_id.to_string()), encode_path(& cluster_id
-                .to_string()),
+            let mut url = ::std::string::String::with_capacity(
+                client.baseurl.len() + 166usize,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            use crate::url_path::PushSegment as _;
+            url.push_str(&client.baseurl);
+            url.push_str("/v2/");
+            project_id.push_segment(&mut url);
+            url.push_str("/clusters/");
+            cluster_id.push_segment(&mut url);
+            url.push_str("/iam-sync/is-synchronous");
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1393,7 +1378,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_cluster_sync_status",

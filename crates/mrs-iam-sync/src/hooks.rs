@@ -26,8 +26,6 @@ use crate::retry::{is_idempotent, is_retryable_status, may_retry_error, retry_af
 use crate::runtime::{Runtime, Settings};
 use crate::throttle::{Answer, Throttle, is_throttling};
 
-/// progenitor's version header, which MRS does not want.
-static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 /// The service's request id header.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -51,9 +49,7 @@ impl ClientHooks<Runtime> for Client {
         }
         let has_body = request.body().is_some();
         let headers = request.headers_mut();
-        // progenitor's `api-version` means nothing to MRS; the official SDK
-        // states the content type on every request.
-        headers.remove(&API_VERSION);
+        // The official SDK states the content type on every request.
         let content_type = if has_body {
             JSON_BODY_CONTENT_TYPE
         } else {

@@ -179,6 +179,7 @@ mod runtime;
 pub mod throttle;
 #[cfg(feature = "rustls")]
 mod tls;
+mod url_path;
 mod waiter;
 
 pub use client_builder::{ClientBuilder, REGION_ENV};

@@ -168,6 +168,7 @@ pub fn render(spec: &Spec) -> Result<String> {
         .collect();
     let mut file = generate_file(spec, &patched)?;
     crate::codegen::builder_docs::document_setters(&mut file, spec)?;
+    crate::codegen::send_path::slim_send_paths(&mut file)?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{}{body}", header()))
 }

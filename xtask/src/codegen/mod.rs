@@ -8,4 +8,5 @@ pub mod generate;
 pub mod lint;
 pub mod pattern;
 pub mod rules;
+pub mod send_path;
 pub mod spec;
