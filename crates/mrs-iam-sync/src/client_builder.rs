@@ -15,7 +15,7 @@ use crate::error::{ConfigError, Error};
 use crate::failover::Endpoints;
 use crate::network::{Network, NetworkOptions, Pem, ProxyOption};
 use crate::retry::{RetryPolicy, Timeouts};
-use crate::runtime::{DEFAULT_MAX_RESPONSE_BYTES, Runtime, Settings};
+use crate::runtime::{DEFAULT_MAX_RESPONSE_BYTES, HostHeaders, Runtime, Settings};
 use crate::throttle::{RateLimit, RetryQuota, Throttle};
 use crate::{Client, ids};
 
@@ -509,6 +509,7 @@ impl ClientBuilder {
             throttle: Throttle::new(self.rate_limit, self.retry_quota),
             proxies: network.names(),
             user_agent,
+            hosts: HostHeaders::new(&endpoints),
             endpoints: (endpoints.len() > 1).then(|| Endpoints::new(endpoints.clone())),
         });
         // Requests are built on the first endpoint (see `crate::failover`).

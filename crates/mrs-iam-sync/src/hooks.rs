@@ -14,7 +14,7 @@ use bytes::Bytes;
 use hwcloud_auth::transport::is_proxy_refusal;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -374,14 +374,20 @@ async fn authorize(settings: &Settings, request: &mut reqwest::Request) -> reqwe
         Err(err) => return Err(error_carrying(Error::Credentials(err)).await),
     };
     let credentials = &provided.credentials;
-    // Fetched credentials carry no project id: the client's goes along.
-    if credentials.signs_requests()
-        && credentials.project_id().is_none()
-        && let Some(value) = settings.project_header()
-    {
-        request
-            .headers_mut()
-            .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value.clone());
+    if credentials.signs_requests() {
+        // Fetched credentials carry no project id: the client's goes along.
+        if credentials.project_id().is_none()
+            && let Some(value) = settings.project_header()
+        {
+            request
+                .headers_mut()
+                .insert(hwcloud_auth::credentials::HEADER_PROJECT_ID, value.clone());
+        }
+        // The endpoint's `Host`, made once per client; the signer signs it
+        // as it would have made it.
+        if let Some(host) = settings.hosts.for_url(request.url()) {
+            request.headers_mut().insert(HOST, host.clone());
+        }
     }
     match sign_with(settings, credentials, request) {
         Ok(()) => {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use hwcloud_auth::{Clock, CredentialsCache, SigningAlgorithm};
+use hwcloud_auth::{Clock, CredentialsCache, RequestTarget, SigningAlgorithm};
 use reqwest::header::HeaderValue;
 
 use crate::failover::Endpoints;
@@ -70,6 +70,39 @@ pub(crate) struct Settings {
     pub(crate) proxies: ProxyNames,
     /// `mrs-iam-sync-rust/VERSION`, and the application's suffix.
     pub(crate) user_agent: HeaderValue,
+    /// The `Host` header of each endpoint.
+    pub(crate) hosts: HostHeaders,
+}
+
+/// The `Host` header of each of a client's endpoints, made once per client:
+/// otherwise the signer makes it from the URL (a check and a copy) on every
+/// request.
+#[derive(Debug, Default)]
+pub(crate) struct HostHeaders(Vec<(String, HeaderValue)>);
+
+impl HostHeaders {
+    pub(crate) fn new(endpoints: &[reqwest::Url]) -> Self {
+        HostHeaders(
+            endpoints
+                .iter()
+                .filter_map(|url| {
+                    let authority = RequestTarget::from(url).authority()?;
+                    Some((authority.to_owned(), HeaderValue::from_str(authority).ok()?))
+                })
+                .collect(),
+        )
+    }
+
+    /// The `Host` header the signer would make for `url`, when `url` is on
+    /// one of the endpoints (not, say, IAM's, where the project id is
+    /// looked up).
+    pub(crate) fn for_url(&self, url: &reqwest::Url) -> Option<&HeaderValue> {
+        let authority = RequestTarget::from(url).authority()?;
+        self.0
+            .iter()
+            .find(|(known, _)| known == authority)
+            .map(|(_, value)| value)
+    }
 }
 
 impl Settings {
@@ -127,4 +160,38 @@ pub(crate) struct DiscoveryTarget {
     pub(crate) region: String,
     /// The IAM endpoint for it.
     pub(crate) iam_endpoint: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_endpoint_has_its_host_header_as_the_signer_would_make_it() {
+        let url = |text: &str| reqwest::Url::parse(text).unwrap();
+        let hosts = HostHeaders::new(&[
+            url("https://mrs.cn-north-4.myhuaweicloud.com"),
+            url("http://user:pw@127.0.0.1:8080/prefix/"),
+        ]);
+        let host = |text: &str| {
+            hosts
+                .for_url(&url(text))
+                .map(|value| value.to_str().unwrap())
+        };
+        assert_eq!(
+            host("https://mrs.cn-north-4.myhuaweicloud.com/v2/p/clusters/c/iam-sync"),
+            Some("mrs.cn-north-4.myhuaweicloud.com")
+        );
+        // With its port, never its user info.
+        assert_eq!(
+            host("http://127.0.0.1:8080/prefix/v2/p/clusters/c/iam-sync?x=1"),
+            Some("127.0.0.1:8080")
+        );
+        // Another host or port: the signer makes the header itself.
+        assert_eq!(
+            host("https://iam.cn-north-4.myhuaweicloud.com/v3/projects"),
+            None
+        );
+        assert_eq!(host("http://127.0.0.1:8081/v2"), None);
+    }
 }

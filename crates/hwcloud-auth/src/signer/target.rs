@@ -33,6 +33,16 @@ impl<'a> RequestTarget<'a> {
     }
 }
 
+impl<'a> RequestTarget<'a> {
+    /// `host[:port]` without user info, as the signer writes it into `Host` when the
+    /// request has none; `None` when the URI has no host. A caller that sends many
+    /// requests to one host can make that header once and add it before signing: the
+    /// signature is the same.
+    pub fn authority(&self) -> Option<&'a str> {
+        self.authority
+    }
+}
+
 impl<'a> From<&'a Uri> for RequestTarget<'a> {
     fn from(uri: &'a Uri) -> Self {
         RequestTarget::new(
