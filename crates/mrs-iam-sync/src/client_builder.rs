@@ -510,6 +510,7 @@ impl ClientBuilder {
             proxies: network.names(),
             user_agent,
             hosts: HostHeaders::new(&endpoints),
+            base_url: endpoints[0].clone(),
             endpoints: (endpoints.len() > 1).then(|| Endpoints::new(endpoints.clone())),
         });
         // Requests are built on the first endpoint (see `crate::failover`).

@@ -81,8 +81,7 @@ impl Endpoints {
             .path()
             .strip_prefix(base.path().trim_end_matches('/'))
             .unwrap_or(url.path());
-        let mut moved = target.clone();
-        moved.set_path(&format!("{}{rest}", target.path().trim_end_matches('/')));
+        let mut moved = crate::url_path::join(target, rest);
         moved.set_query(url.query());
         *request.url_mut() = moved;
     }

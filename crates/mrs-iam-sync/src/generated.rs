@@ -854,16 +854,19 @@ pub mod builder {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
-            let mut url = ::std::string::String::with_capacity(
-                client.baseurl.len() + 151usize,
-            );
+            let mut path = ::std::string::String::with_capacity(151usize);
             use crate::url_path::PushSegment as _;
-            url.push_str(&client.baseurl);
-            url.push_str("/v2/");
-            project_id.push_segment(&mut url);
-            url.push_str("/clusters/");
-            cluster_id.push_segment(&mut url);
-            url.push_str("/iam-sync");
+            path.push_str("/v2/");
+            project_id.push_segment(&mut path);
+            path.push_str("/clusters/");
+            cluster_id.push_segment(&mut path);
+            path.push_str("/iam-sync");
+            let url = crate::url_path::request_url(
+                    &client.baseurl,
+                    client.inner.base_url(),
+                    &path,
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -960,16 +963,19 @@ pub mod builder {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
-            let mut url = ::std::string::String::with_capacity(
-                client.baseurl.len() + 156usize,
-            );
+            let mut path = ::std::string::String::with_capacity(156usize);
             use crate::url_path::PushSegment as _;
-            url.push_str(&client.baseurl);
-            url.push_str("/v2/");
-            project_id.push_segment(&mut url);
-            url.push_str("/clusters/");
-            cluster_id.push_segment(&mut url);
-            url.push_str("/iam-sync-user");
+            path.push_str("/v2/");
+            project_id.push_segment(&mut path);
+            path.push_str("/clusters/");
+            cluster_id.push_segment(&mut path);
+            path.push_str("/iam-sync-user");
+            let url = crate::url_path::request_url(
+                    &client.baseurl,
+                    client.inner.base_url(),
+                    &path,
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1106,16 +1112,19 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let mut url = ::std::string::String::with_capacity(
-                client.baseurl.len() + 156usize,
-            );
+            let mut path = ::std::string::String::with_capacity(156usize);
             use crate::url_path::PushSegment as _;
-            url.push_str(&client.baseurl);
-            url.push_str("/v2/");
-            project_id.push_segment(&mut url);
-            url.push_str("/clusters/");
-            cluster_id.push_segment(&mut url);
-            url.push_str("/iam-sync-user");
+            path.push_str("/v2/");
+            project_id.push_segment(&mut path);
+            path.push_str("/clusters/");
+            cluster_id.push_segment(&mut path);
+            path.push_str("/iam-sync-user");
+            let url = crate::url_path::request_url(
+                    &client.baseurl,
+                    client.inner.base_url(),
+                    &path,
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1253,16 +1262,19 @@ pub mod builder {
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let mut url = ::std::string::String::with_capacity(
-                client.baseurl.len() + 156usize,
-            );
+            let mut path = ::std::string::String::with_capacity(156usize);
             use crate::url_path::PushSegment as _;
-            url.push_str(&client.baseurl);
-            url.push_str("/v2/");
-            project_id.push_segment(&mut url);
-            url.push_str("/clusters/");
-            cluster_id.push_segment(&mut url);
-            url.push_str("/iam-sync-user");
+            path.push_str("/v2/");
+            project_id.push_segment(&mut path);
+            path.push_str("/clusters/");
+            cluster_id.push_segment(&mut path);
+            path.push_str("/iam-sync-user");
+            let url = crate::url_path::request_url(
+                    &client.baseurl,
+                    client.inner.base_url(),
+                    &path,
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1360,16 +1372,19 @@ pub mod builder {
             let Self { client, project_id, cluster_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
-            let mut url = ::std::string::String::with_capacity(
-                client.baseurl.len() + 166usize,
-            );
+            let mut path = ::std::string::String::with_capacity(166usize);
             use crate::url_path::PushSegment as _;
-            url.push_str(&client.baseurl);
-            url.push_str("/v2/");
-            project_id.push_segment(&mut url);
-            url.push_str("/clusters/");
-            cluster_id.push_segment(&mut url);
-            url.push_str("/iam-sync/is-synchronous");
+            path.push_str("/v2/");
+            project_id.push_segment(&mut path);
+            path.push_str("/clusters/");
+            cluster_id.push_segment(&mut path);
+            path.push_str("/iam-sync/is-synchronous");
+            let url = crate::url_path::request_url(
+                    &client.baseurl,
+                    client.inner.base_url(),
+                    &path,
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client

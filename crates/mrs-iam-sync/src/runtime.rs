@@ -64,6 +64,9 @@ pub(crate) struct Settings {
     pub(crate) max_response_bytes: usize,
     /// The rate limiter and retry quota shared by every call.
     pub(crate) throttle: Throttle,
+    /// The first MRS endpoint, which requests are built on, parsed once
+    /// (see [`crate::url_path::request_url`]).
+    pub(crate) base_url: reqwest::Url,
     /// The MRS endpoints when there are several (see [`crate::failover`]).
     pub(crate) endpoints: Option<Endpoints>,
     /// The proxies, as a 407's error names them.
@@ -141,6 +144,11 @@ impl Runtime {
     /// The credentials cache (`None` for an anonymous client).
     pub fn credentials(&self) -> Option<&CredentialsCache> {
         self.settings.credentials.as_ref()
+    }
+
+    /// The base URL the client builder gave the generated client, parsed.
+    pub(crate) fn base_url(&self) -> &reqwest::Url {
+        &self.settings.base_url
     }
 
     pub(crate) fn settings(&self) -> &Settings {

@@ -1,12 +1,46 @@
-//! Path parameters written into a request's URL. The generated operations
-//! call [`PushSegment::push_segment`] for each one: `cargo xtask generate` rewrites
-//! progenitor's `format!` of `encode_path(&value.to_string())` into it
-//! (`xtask/src/codegen/send_path.rs`), which saves the two strings each
-//! parameter cost on every call.
+//! A request's URL. `cargo xtask generate` rewrites progenitor's
+//! `format!("{}/v2/{}/..", client.baseurl, encode_path(&value.to_string()), ..)`
+//! (`xtask/src/codegen/send_path.rs`): each operation writes its path with
+//! [`PushSegment::push_segment`] (no string per parameter) and puts it on
+//! the base URL parsed when the client was built with [`request_url`] (the
+//! base's scheme and host are not parsed again on every call).
 
 use std::fmt::{self, Display, Write as _};
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use reqwest::Url;
+
+/// The URL of a request to `path` (its segments encoded already) on the
+/// generated client's base URL `base`. `known` is the client builder's base,
+/// parsed once: when it is `base`, as it is for every client the builder
+/// made, only the path is parsed. A client made with
+/// `Client::new(other_base, runtime)` gets `base` and `path` parsed together,
+/// as progenitor did.
+pub(crate) fn request_url(base: &str, known: &Url, path: &str) -> Result<Url, String> {
+    if known.as_str().trim_end_matches('/') == base {
+        return Ok(join(known, path));
+    }
+    let text = format!("{base}{path}");
+    Url::parse(&text).map_err(|err| format!("the request URL {text:?} is not valid: {err}"))
+}
+
+/// `path` under `base`'s path prefix (a base of `https://host/prefix/` gives
+/// `https://host/prefix{path}`), on its scheme, host and port, without its
+/// query.
+pub(crate) fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    if prefix.is_empty() {
+        url.set_path(path);
+    } else {
+        url.set_path(&format!("{prefix}{path}"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        url.set_query(None);
+        url.set_fragment(None);
+    }
+    url
+}
 
 /// What progenitor-client 0.15's `encode_path` escapes in a path segment, so
 /// that the URL is the same byte for byte (a test compares the two).
@@ -53,6 +87,42 @@ impl fmt::Write for SegmentWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_url_is_the_one_progenitors_format_made() {
+        let path = "/v2/p1/clusters/c%2F1/iam-sync";
+        for base in [
+            "http://127.0.0.1:8080",
+            "https://mrs.cn-north-4.myhuaweicloud.com",
+            "https://proxy.example/mrs/prefix",
+        ] {
+            let known = Url::parse(base).unwrap();
+            let expected = Url::parse(&format!("{base}{path}")).unwrap();
+            assert_eq!(request_url(base, &known, path).unwrap(), expected);
+            // A trailing slash on the builder's base changes nothing.
+            let known = Url::parse(&format!("{base}/")).unwrap();
+            assert_eq!(request_url(base, &known, path).unwrap(), expected);
+        }
+        // `Client::new` with another base: that base, parsed with the path.
+        let known = Url::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            request_url("http://10.0.0.1:9", &known, path)
+                .unwrap()
+                .as_str(),
+            "http://10.0.0.1:9/v2/p1/clusters/c%2F1/iam-sync"
+        );
+        let err = request_url("not a url", &known, path).unwrap_err();
+        assert!(err.starts_with("the request URL \"not a url/v2/"), "{err}");
+    }
+
+    #[test]
+    fn join_drops_the_bases_query_and_keeps_its_prefix() {
+        let base = Url::parse("https://host:8443/prefix/?x=1#f").unwrap();
+        assert_eq!(
+            join(&base, "/v2/a").as_str(),
+            "https://host:8443/prefix/v2/a"
+        );
+    }
 
     fn pushed(value: &str) -> String {
         let mut url = String::from("http://host/v2/");

@@ -3,11 +3,12 @@
 //! 5% of a signed call's instructions (callgrind of `round_trip_profile`):
 //!
 //! - The URL: `format!(TEMPLATE, client.baseurl, encode_path(&p.to_string()), ..)`
-//!   makes two strings per path parameter and a third for the URL. The pass
-//!   writes the URL into one `String` sized up front, each parameter
-//!   percent-encoded straight into it by the client's
-//!   `crate::url_path::PushSegment` (the same bytes as `encode_path`; a test
-//!   there compares them).
+//!   makes two strings per path parameter and a third for the URL, which
+//!   reqwest then parses whole, base and all. The pass writes the path into
+//!   one `String` sized up front, each parameter percent-encoded straight
+//!   into it (`crate::url_path::PushSegment`, the same bytes as
+//!   `encode_path`; a test there compares them), and puts it on the base URL
+//!   the client parsed once (`crate::url_path::request_url`).
 //! - The `api-version` header: progenitor adds the spec's version to every
 //!   request through a header map merged into the request. MRS does not know
 //!   this header, so the pass drops it (and the map, when it held nothing
@@ -170,20 +171,23 @@ fn url_statements(stmt: &syn::Stmt) -> Result<Vec<syn::Stmt>> {
     let room = literal_len + SEGMENT_ROOM * segments.len();
     let mut stmts: Vec<syn::Stmt> = vec![
         syn::parse_quote! {
-            let mut url = ::std::string::String::with_capacity(client.baseurl.len() + #room);
+            let mut path = ::std::string::String::with_capacity(#room);
         },
         syn::parse_quote! { use crate::url_path::PushSegment as _; },
-        syn::parse_quote! { url.push_str(&client.baseurl); },
     ];
     // TEMPLATE is `{}` (the base), then text and a parameter in turn.
     for (i, piece) in pieces[1..].iter().enumerate() {
         if !piece.is_empty() {
-            stmts.push(syn::parse_quote! { url.push_str(#piece); });
+            stmts.push(syn::parse_quote! { path.push_str(#piece); });
         }
         if let Some(segment) = segments.get(i) {
-            stmts.push(syn::parse_quote! { #segment.push_segment(&mut url); });
+            stmts.push(syn::parse_quote! { #segment.push_segment(&mut path); });
         }
     }
+    stmts.push(syn::parse_quote! {
+        let url = crate::url_path::request_url(&client.baseurl, client.inner.base_url(), &path)
+            .map_err(Error::InvalidRequest)?;
+    });
     Ok(stmts)
 }
 
@@ -316,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn the_url_is_built_in_one_string_and_api_version_is_gone() {
+    fn the_path_is_built_in_one_string_on_the_parsed_base_and_api_version_is_gone() {
         let mut file = builder(progenitors_send(
             syn::parse_quote!(encode_path(&cluster_id.to_string())),
             None,
@@ -324,13 +328,14 @@ mod tests {
         slim_send_paths(&mut file).unwrap();
         let text = text(&file);
         let expected_url = r#"
-            let mut url = ::std::string::String::with_capacity(client.baseurl.len() + 140usize);
+            let mut path = ::std::string::String::with_capacity(140usize);
             use crate::url_path::PushSegment as _;
-            url.push_str(&client.baseurl);
-            url.push_str("/v2/");
-            project_id.push_segment(&mut url);
-            url.push_str("/things/");
-            cluster_id.push_segment(&mut url);
+            path.push_str("/v2/");
+            project_id.push_segment(&mut path);
+            path.push_str("/things/");
+            cluster_id.push_segment(&mut path);
+            let url = crate::url_path::request_url(&client.baseurl, client.inner.base_url(), &path)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request"#;
         // Layout aside (line breaks, a trailing comma).
