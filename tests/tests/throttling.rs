@@ -103,14 +103,14 @@ async fn clones_share_the_limiter_and_a_throttled_client_paces_itself() {
     let client = client(&server, RetryQuota::default());
     let clone = client.clone();
     // Six seconds at the gateway's rate: long enough for the pace to measure
-    // the gateway after the refilled bucket has let it overshoot (where a
-    // two-second run ends, the pace may still be cut from an overshoot, at
-    // anything up to ~4x the rate).
+    // the gateway once the bucket's refill during the first `Retry-After` is
+    // spent (a two-second run may end before, paced at up to twice the
+    // rate of the first burst). 39-42/s in 10 runs in a row at load ~2.
     assert_eq!(fan_out(&clone, 240, 16).await, 240);
     let report = client.throttling();
     assert!(report.throttled > 0, "{report:?}");
     let rate = report.rate.expect("pacing after a throttle");
-    assert!(rate > 25.0 && rate < 55.0, "{rate}");
+    assert!(rate > 30.0 && rate < 50.0, "{rate}");
     let refusals = server
         .requests()
         .iter()

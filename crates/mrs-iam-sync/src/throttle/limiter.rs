@@ -28,6 +28,26 @@
 //! becomes a ceiling and the rate is cut to AWS's 0.7 of it; growth then
 //! halves the distance to the ceiling.
 //!
+//! **After a pause.** While every sender sits out a `Retry-After`, the
+//! gateway's bucket refills, by up to its rate times the pause (and no more
+//! than it holds). The pace the senders come back to is fully used and not
+//! refused while it eats that refill, which says nothing about the rate the
+//! gateway sustains: a search growing on it ran far past that rate before
+//! the next refusal (40, 70, 122, 214/s against a gateway of 40/s holding a
+//! second). So from the senders' return the limiter keeps the gateway's
+//! bucket as it would be were the gateway's rate the rate the pace came
+//! back at: filled over the pause at that rate, up to the gateway's first
+//! burst. While that bucket holds tokens, the pace grows to at most
+//! [`AFTER_PAUSE_GROWTH`] times that rate (paced there, it empties in as
+//! long as the pause lasted). Once the gateway has let through more than
+//! it held (by a search step's worth) without a refusal, it serves more
+//! than that rate, and the search goes on; a refusal ends the wait too (it
+//! measures, or cuts, as above). When the senders come back, a gateway
+//! holding a second at that rate and one ten times as fast holding a tenth
+//! of a second look the same (the first burst started the pace at both);
+//! the bound costs the second about the pause at twice that rate (+0.7 s
+//! of a 10 s fan-out at 100/s in the tests' simulation), a tighter one more.
+//!
 //! **Probing.** Once measured, the rate rises by 1% after [`PROBE_WAIT`]
 //! without a refusal, then 2%, 4%, ... (a gateway's limit can rise, or
 //! another client of the account stop), until a refusal measures it again.
@@ -68,6 +88,9 @@ const MAX_PROBE: f64 = 0.5;
 const PROBE_WAIT: Duration = Duration::from_secs(2);
 /// Requests let through for a measurement within ~3%.
 const PRECISE_SAMPLES: u64 = 30;
+/// After a pause, the most the pace grows above the rate it came back at
+/// until it has let through more than the pause could have refilled.
+const AFTER_PAUSE_GROWTH: f64 = 2.0;
 /// The fewest requests a measurement cut short counts.
 const ROUGH_SAMPLES: u64 = 3;
 /// The most refusals spent holding a pace to measure it.
@@ -98,6 +121,53 @@ enum Phase {
     Steady { probe: f64 },
 }
 
+/// Since the senders came back after leaving the pace unused: the gateway's
+/// bucket as it would be if the gateway's rate were the rate the pace came
+/// back at. While it holds tokens, what the gateway lets through may be its
+/// refill.
+#[derive(Clone, Copy, Debug)]
+struct Refilled {
+    /// The rate the pace came back at, which refills this bucket.
+    rate: f64,
+    /// What this bucket holds at most: the gateway's first burst.
+    size: f64,
+    /// Its tokens (below zero: overdrawn) at `at`, when `admitted`
+    /// requests had been let through all told.
+    tokens: f64,
+    at: Instant,
+    admitted: u64,
+}
+
+impl Refilled {
+    /// The bucket after a pause of `paused` (it filled meanwhile) for a pace
+    /// back at `rate`.
+    fn new(rate: f64, size: f64, paused: Duration, now: Instant, admitted: u64) -> Self {
+        Refilled {
+            rate,
+            size,
+            tokens: (rate * paused.as_secs_f64()).min(size),
+            at: now,
+            admitted,
+        }
+    }
+
+    /// The most the pace may grow to as of `now`; `None` once the gateway
+    /// has let through more than this bucket held (by a search step's
+    /// worth, so that a gateway serving exactly `rate` cannot pass for a
+    /// faster one as its own bucket runs dry): it serves more than `rate`.
+    fn bound(&mut self, now: Instant, admitted: u64) -> Option<f64> {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        // Taken, then refilled: a full bucket loses nothing to its size
+        // while it is being drawn from.
+        let taken = (admitted - self.admitted) as f64;
+        self.tokens = (self.tokens - taken + self.rate * elapsed).min(self.size);
+        self.at = self.at.max(now);
+        self.admitted = admitted;
+        let step = (AFTER_PAUSE_GROWTH - 1.0) * self.rate * SEARCH_WAIT.as_secs_f64();
+        (self.tokens > -step).then_some(self.rate * AFTER_PAUSE_GROWTH)
+    }
+}
+
 /// Refusals of a fully used pace, linked: the gateway's rate in between.
 #[derive(Clone, Copy, Debug)]
 struct Measurement {
@@ -125,12 +195,18 @@ pub(crate) struct Limiter {
     /// When the senders came back after leaving the pace unused, and the
     /// admitted count then.
     resumed: Option<(Instant, u64)>,
+    /// Since the senders came back, until the refill of their pause is
+    /// spent or a refusal comes.
+    refilled: Option<Refilled>,
     /// Requests the gateway let through, all told.
     admitted: u64,
     answers: AnswerWindow,
     throttled: u64,
     first_throttle: Option<Instant>,
     admitted_at_first_throttle: u64,
+    /// The answers of the second before the first throttle: the most the
+    /// gateway's bucket is taken to hold.
+    first_burst: f64,
 }
 
 impl Limiter {
@@ -147,11 +223,13 @@ impl Limiter {
             measurement: None,
             last_refusal: None,
             resumed: None,
+            refilled: None,
             admitted: 0,
             answers: AnswerWindow::default(),
             throttled: 0,
             first_throttle: None,
             admitted_at_first_throttle: 0,
+            first_burst: 0.0,
         }
     }
 
@@ -217,10 +295,15 @@ impl Limiter {
             return;
         }
         let previous = self.last_refusal.replace(now);
+        if self.resumed.is_some_and(|(resumed, _)| sent_at >= resumed) {
+            // Refused since the senders came back: the refill is spent.
+            self.refilled = None;
+        }
         let Some(pace) = &mut self.pace else {
             // The first throttle: pace from here, at the answers of the
             // last second (the gateway's burst, at least), from empty.
             let rate = self.answers.rate(now);
+            self.first_burst = rate;
             self.pace = Some(Pace::new(MIN_RATE, 0.0));
             self.phase = Phase::Search;
             self.measurement = Some(Measurement::new(now, self.admitted));
@@ -322,6 +405,15 @@ impl Limiter {
         if !self.adaptive || self.first_throttle.is_none() {
             return;
         }
+        let admitted = self.admitted;
+        let refilled = self
+            .refilled
+            .as_mut()
+            .and_then(|refilled| refilled.bound(now, admitted));
+        if refilled.is_none() {
+            self.refilled = None;
+        }
+        let refilled = refilled.unwrap_or(f64::INFINITY);
         let Some(pace) = &mut self.pace else { return };
         let wait = match self.phase {
             Phase::Search => SEARCH_WAIT,
@@ -337,13 +429,17 @@ impl Limiter {
             return;
         }
         let rate = pace.rate();
+        if refilled <= rate {
+            return;
+        }
         self.measurement = None;
         if self.phase == Phase::Search {
             match self.ceiling {
-                None => return self.set_rate(now, rate * SEARCH_STEP),
+                None => return self.set_rate(now, (rate * SEARCH_STEP).min(refilled)),
                 // Halfway to the ceiling; once there, probe past it gently.
                 Some(ceiling) if (rate + ceiling) / 2.0 >= rate * 1.02 => {
-                    return self.set_rate(now, (rate * SEARCH_STEP).min((rate + ceiling) / 2.0));
+                    let grown = (rate * SEARCH_STEP).min((rate + ceiling) / 2.0);
+                    return self.set_rate(now, grown.min(refilled));
                 }
                 Some(_) => {
                     self.ceiling = None;
@@ -354,7 +450,7 @@ impl Limiter {
         if let Phase::Steady { probe } = &mut self.phase {
             let grown = rate * (1.0 + *probe);
             *probe = (*probe * PROBE_GROWTH).min(MAX_PROBE);
-            self.set_rate(now, grown);
+            self.set_rate(now, grown.min(refilled));
         }
     }
 
@@ -371,11 +467,18 @@ impl Limiter {
 
     /// Notes when the senders come back after leaving the pace unused.
     fn note_resumption(&mut self, now: Instant) {
-        let Some(unused_at) = self.pace.as_mut().and_then(|pace| pace.unused_at(now)) else {
+        let Some(pace) = &mut self.pace else { return };
+        let Some(unused_at) = pace.unused_at(now) else {
             return;
         };
         if self.resumed.is_none_or(|(resumed, _)| unused_at > resumed) {
             self.resumed = Some((unused_at, self.admitted));
+            if self.refilled.is_none() {
+                let paused = pace.last_pause(now);
+                let refilled =
+                    Refilled::new(pace.rate(), self.first_burst, paused, now, self.admitted);
+                self.refilled = Some(refilled);
+            }
         }
     }
 }
@@ -655,6 +758,58 @@ mod tests {
         {
             close(*rate, expected);
         }
+    }
+
+    /// The pace after a second's pause, fully used: the highest rate before
+    /// the next refusal, and when it first passed twice the rate it came
+    /// back at (40/s).
+    fn after_a_pause(gateway_rate: f64) -> (f64, Option<Duration>) {
+        let start = Instant::now();
+        // A first burst of 40 at once, then refused: paced at 40/s.
+        let mut admits = gateway(gateway_rate, 40.0, start);
+        let mut limiter = Limiter::new(true, None);
+        while admits(start) {
+            limiter.record(start, start, Answer::Admitted);
+        }
+        limiter.record(start, start, refusal());
+        close(limiter.rate().unwrap(), 40.0);
+        // Every sender sits out a second; the bucket refills meanwhile.
+        let back = at(start, 1.0);
+        let (mut now, mut highest, mut past_twice) = (back, 0.0_f64, None);
+        while limiter.throttled() == 1 && now < at(start, 10.0) {
+            now = send_paced(
+                &mut limiter,
+                now,
+                now + Duration::from_millis(1),
+                &mut admits,
+            );
+            highest = highest.max(limiter.rate().unwrap());
+            if highest > 80.0 && past_twice.is_none() {
+                past_twice = Some(now - back);
+            }
+        }
+        assert_eq!(limiter.throttled(), 2, "refused again");
+        (highest, past_twice)
+    }
+
+    #[test]
+    fn after_a_pause_the_pace_stays_within_twice_its_rate_until_the_refill_is_spent() {
+        // A gateway serving 40/s: the bucket's 40 tokens kept a pace of
+        // 80/s going for a second, and no further.
+        let (highest, past_twice) = after_a_pause(40.0);
+        close(highest, 80.0);
+        assert_eq!(past_twice, None);
+        // A gateway serving 400/s: once the pace has let through, on top of
+        // 40/s, more than 40/s refills over the pause (which began when the
+        // pace's token was full, 26 ms after the refusal) and a search
+        // step's worth (6), the refill cannot explain it: the search goes on.
+        let (highest, past_twice) = after_a_pause(400.0);
+        assert!(highest > 400.0, "{highest}");
+        let past_twice = past_twice.expect("grew past twice").as_secs_f64();
+        // 150 ms at 40/s, 150 ms at 70/s (4.5 on top), then at 80/s.
+        let refill = 40.0 * (1.0 - 1.04 / 40.0);
+        let expected = 0.3 + (refill + 6.0 - 4.5) / 40.0;
+        assert!((past_twice - expected).abs() < 0.01, "{past_twice} s");
     }
 
     #[test]

@@ -423,11 +423,16 @@ mod tests {
         }
     }
 
-    /// What a fan-out did: its time, answers and refusals.
+    /// What a fan-out did: its time, answers and refusals, and the rates it
+    /// paced at.
     struct Run {
         seconds: f64,
         answered: usize,
         refused: usize,
+        /// The rate paced at when the last call ended.
+        rate: Option<f64>,
+        /// The highest rate paced at after the first second.
+        highest_rate_after_a_second: f64,
     }
 
     /// `calls` calls through one client's throttle, `concurrency` at a time,
@@ -438,11 +443,20 @@ mod tests {
         let throttle = Arc::new(Throttle::new(RateLimit::default(), RetryQuota::default()));
         let gateway = Arc::new(gateway);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let highest = Arc::new(Mutex::new(0.0_f64));
         let start = Instant::now();
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
             let (throttle, gateway, next) = (throttle.clone(), gateway.clone(), next.clone());
+            let highest = highest.clone();
             workers.spawn(async move {
+                let note_rate = |throttle: &Throttle| {
+                    if start.elapsed() >= Duration::from_secs(1) {
+                        let rate = throttle.report().rate.unwrap_or_default();
+                        let mut highest = highest.lock().unwrap();
+                        *highest = highest.max(rate);
+                    }
+                };
                 let (mut answered, mut refused) = (0, 0);
                 while next.fetch_add(1, Ordering::Relaxed) < calls {
                     for _attempt in 0..3 {
@@ -454,10 +468,12 @@ mod tests {
                         let sent_at = Instant::now();
                         if gateway.call().await {
                             throttle.record(sent_at, Answer::Admitted);
+                            note_rate(&throttle);
                             answered += 1;
                             break;
                         }
                         throttle.record(sent_at, refusal());
+                        note_rate(&throttle);
                         refused += 1;
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
@@ -471,10 +487,43 @@ mod tests {
             answered += a;
             refused += r;
         }
+        let highest_rate_after_a_second = *highest.lock().unwrap();
         Run {
             seconds: start.elapsed().as_secs_f64(),
             answered,
             refused,
+            rate: throttle.report().rate,
+            highest_rate_after_a_second,
+        }
+    }
+
+    /// A gateway of 40 requests/s whose bucket holds a second's worth: the
+    /// first burst refuses every one of 16 senders, and while they sit out
+    /// the `Retry-After`, the bucket refills. Coming back, the pace does not
+    /// take that refill for the gateway's rate: it stays within twice the
+    /// rate it came back at (40/s, the first burst) until the next refusal,
+    /// however long the run, and a run that outlasts that refusal ends
+    /// paced close to the gateway's rate.
+    #[tokio::test(start_paused = true)]
+    async fn after_a_pause_the_pace_does_not_take_the_refill_for_the_rate() {
+        const RATE: f64 = 40.0;
+        for calls in (60..=240).step_by(30) {
+            let run = fan_out(Gateway::new(RATE, RATE), calls, 16).await;
+            assert_eq!(run.answered, calls);
+            assert!(run.refused >= 16, "every sender paused: {}", run.refused);
+            let highest = run.highest_rate_after_a_second;
+            assert!(
+                highest <= 2.0 * RATE + 1e-9,
+                "{calls} calls: paced at up to {highest}/s after the pause (gateway {RATE}/s)"
+            );
+            let rate = run.rate.expect("pacing");
+            assert!(
+                rate <= 2.0 * RATE + 1e-9,
+                "{calls} calls: ended at {rate}/s"
+            );
+            if calls == 240 {
+                assert!(rate < 1.5 * RATE, "{calls} calls: ended at {rate}/s");
+            }
         }
     }
 

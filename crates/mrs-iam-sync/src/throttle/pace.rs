@@ -33,6 +33,11 @@ pub(super) struct Pace {
     /// The last time a token was lost: ready for longer than the slack
     /// with no sender waiting for it.
     unused_at: Option<Instant>,
+    /// When the pace began to go unused, the last time it did (its tokens
+    /// full, nobody waiting): the stretch that lasts until `unused_at`.
+    unused_since: Option<Instant>,
+    /// A token was taken since `unused_at`.
+    taken_since_unused: bool,
 }
 
 impl Pace {
@@ -44,6 +49,8 @@ impl Pace {
             refilled: None,
             awaited: false,
             unused_at: None,
+            unused_since: None,
+            taken_since_unused: false,
         };
         pace.tokens = tokens.min(pace.capacity());
         pace
@@ -63,6 +70,13 @@ impl Pace {
             let elapsed = now.saturating_duration_since(last).as_secs_f64();
             let tokens = self.tokens + elapsed * self.rate;
             if tokens > self.capacity() && !self.awaited {
+                if self.unused_at.is_none() || self.taken_since_unused {
+                    // A new stretch unused: since the tokens were full.
+                    let full_after = (self.capacity() - self.tokens).max(0.0) / self.rate;
+                    let full_after = Duration::from_secs_f64(full_after).min(now - last);
+                    self.unused_since = Some(last + full_after);
+                    self.taken_since_unused = false;
+                }
                 self.unused_at = Some(now);
             }
             self.tokens = tokens.min(self.capacity());
@@ -86,6 +100,7 @@ impl Pace {
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             self.awaited = false;
+            self.taken_since_unused = true;
             return Ok(());
         }
         let wait = Duration::from_secs_f64((1.0 - self.tokens) / self.rate);
@@ -93,6 +108,7 @@ impl Pace {
             // A sub-nanosecond shortfall: waiting zero would spin.
             self.tokens = 0.0;
             self.awaited = false;
+            self.taken_since_unused = true;
             return Ok(());
         }
         self.awaited = true;
@@ -108,6 +124,18 @@ impl Pace {
     pub(super) fn unused_at(&mut self, now: Instant) -> Option<Instant> {
         self.refill(now);
         self.unused_at
+    }
+
+    /// How long the pace went unused the last time it did, as of `now`:
+    /// from when its tokens were full with nobody waiting to the last token
+    /// lost.
+    pub(super) fn last_pause(&mut self, now: Instant) -> Duration {
+        self.refill(now);
+        self.unused_since
+            .zip(self.unused_at)
+            .map_or(Duration::ZERO, |(since, until)| {
+                until.saturating_duration_since(since)
+            })
     }
 }
 
@@ -188,6 +216,30 @@ mod tests {
         pace.try_acquire(start + ms(200)).expect_err("empty");
         pace.stop_waiting();
         assert_eq!(pace.unused_at(start + ms(300)), Some(start + ms(300)));
+    }
+
+    #[test]
+    fn a_pause_lasts_from_when_the_tokens_were_full_to_the_senders_return() {
+        let start = Instant::now();
+        let mut pace = Pace::new(10.0, 0.0);
+        assert_eq!(pace.last_pause(start), Duration::ZERO);
+        let sent = sends(&mut pace, start, 3);
+        assert_eq!(pace.last_pause(sent[2]), Duration::ZERO, "fully used");
+        // Nobody comes for a second: the token was full 100 ms after the
+        // last send (and the slack later), and lost until the return.
+        let back = sent[2] + ms(1000);
+        assert!(pace.try_acquire(back).is_ok());
+        let paused = pace.last_pause(back);
+        assert!(near(paused, ms(1000 - 100 - 4)), "{paused:?}");
+        // Used again: the pause stays what it was; checking later while a
+        // sender waits does not lengthen it.
+        let wait = pace.try_acquire(back).expect_err("one token");
+        assert!(pace.try_acquire(back + wait).is_ok());
+        assert!(near(pace.last_pause(back + wait), paused));
+        // A second pause, shorter, replaces it.
+        let again = back + wait + ms(400);
+        assert!(pace.try_acquire(again).is_ok());
+        assert!(near(pace.last_pause(again), ms(400 - 100 - 4)));
     }
 
     #[test]
