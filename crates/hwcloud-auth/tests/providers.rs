@@ -831,6 +831,34 @@ async fn short_lived_credentials_refresh_at_half_their_lifetime() {
     assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
 }
 
+/// A clock that counts how often it is read.
+#[derive(Debug, Default)]
+struct CountingClock(AtomicUsize);
+
+impl Clock for CountingClock {
+    fn now(&self) -> SystemTime {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        UNIX_EPOCH
+    }
+}
+
+#[tokio::test]
+async fn permanent_credentials_cost_no_clock_read_per_request() {
+    let clock = Arc::new(CountingClock::default());
+    let provided = Provided::permanent(
+        Credentials::permanent("AK", "SK"),
+        CredentialSource::Explicit,
+    );
+    let http = Arc::new(Scripted::new(|_| reply(500, "unused")));
+    let cache = CredentialsCache::new(Arc::new(StaticProvider(provided)), http, clock.clone());
+    cache.get().await.unwrap();
+    let after_fetch = clock.0.load(Ordering::SeqCst);
+    for _ in 0..100 {
+        cache.get().await.unwrap();
+    }
+    assert_eq!(clock.0.load(Ordering::SeqCst), after_fetch);
+}
+
 #[tokio::test]
 async fn static_credentials_are_fetched_once() {
     let clock = Arc::new(ManualClock(Mutex::new(UNIX_EPOCH)));

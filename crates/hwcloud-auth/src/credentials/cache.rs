@@ -59,12 +59,20 @@ enum Freshness {
 }
 
 impl Entry {
-    fn freshness(&self, now: SystemTime) -> Freshness {
-        match (self.refresh_at, self.provided.expires_at) {
-            (None, _) | (_, None) => Freshness::Fresh,
-            (Some(refresh_at), _) if now < refresh_at => Freshness::Fresh,
-            (_, Some(expires_at)) if now < expires_at => Freshness::Due,
-            _ => Freshness::Expired,
+    /// Reads `clock` only for credentials that expire: permanent ones (AK/SK)
+    /// cost no clock read per request.
+    fn freshness(&self, clock: &dyn Clock) -> Freshness {
+        let (Some(refresh_at), Some(expires_at)) = (self.refresh_at, self.provided.expires_at)
+        else {
+            return Freshness::Fresh;
+        };
+        let now = clock.now();
+        if now < refresh_at {
+            Freshness::Fresh
+        } else if now < expires_at {
+            Freshness::Due
+        } else {
+            Freshness::Expired
         }
     }
 }
@@ -115,7 +123,7 @@ impl CredentialsCache {
     /// The credentials to use now (see the module rule).
     pub async fn get(&self) -> Result<Arc<Provided>, CredentialsError> {
         if let Some(entry) = self.entry() {
-            match entry.freshness(self.inner.clock.now()) {
+            match entry.freshness(&*self.inner.clock) {
                 Freshness::Fresh => return Ok(entry.provided),
                 Freshness::Due => {
                     self.refresh_in_background().await;
@@ -150,7 +158,7 @@ impl CredentialsCache {
         let _one_at_a_time = self.inner.fetching.lock().await;
         let previous = self.entry();
         if let Some(entry) = &previous
-            && !matches!(entry.freshness(self.inner.clock.now()), Freshness::Expired)
+            && !matches!(entry.freshness(&*self.inner.clock), Freshness::Expired)
         {
             // Fetched while this call waited.
             return Ok(entry.provided.clone());
@@ -175,7 +183,7 @@ impl CredentialsCache {
             {
                 let _one_at_a_time = this.inner.fetching.lock().await;
                 let due = this.entry().is_none_or(|e| {
-                    !matches!(e.freshness(this.inner.clock.now()), Freshness::Fresh)
+                    !matches!(e.freshness(&*this.inner.clock), Freshness::Fresh)
                 });
                 if due && let Err(err) = this.fetch().await {
                     tracing::warn!(
