@@ -100,7 +100,9 @@ pub(crate) async fn send_with_retries(
     let mut failures = Failures::default();
     loop {
         // The client-wide pace (see `crate::throttle`); free until throttled.
-        let queued = Instant::now();
+        // (Clock reads cost more than the rest of this loop's bookkeeping:
+        // the first attempt is queued when the call started.)
+        let queued = if attempt == 1 { started } else { Instant::now() };
         let paced = throttle.ready_to_send(deadline).await;
         log_limiter(throttle, attempt, queued);
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -127,6 +129,7 @@ pub(crate) async fn send_with_retries(
         let method = outgoing.method().clone();
         let sent_at = Instant::now();
         let result = http.execute(outgoing).await;
+        let answered_at = Instant::now();
         if let Ok(response) = &result {
             let answer = if is_throttling(response.status().as_u16(), None) {
                 Answer::Throttled {
@@ -135,9 +138,9 @@ pub(crate) async fn send_with_retries(
             } else {
                 Answer::Admitted
             };
-            throttle.record(sent_at, answer);
+            throttle.record(sent_at, answered_at, answer);
         }
-        let latency = sent_at.elapsed();
+        let latency = answered_at - sent_at;
         let proxy_refused = match &result {
             Ok(response) => response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED,
             Err(err) => is_proxy_refusal(err),

@@ -237,11 +237,12 @@ impl Throttle {
         }
     }
 
-    /// Learns from the answer to a request sent at `sent_at`.
-    pub(crate) fn record(&self, sent_at: Instant, answer: Answer) {
+    /// Learns from the answer to a request sent at `sent_at`, answered at
+    /// `answered_at`.
+    pub(crate) fn record(&self, sent_at: Instant, answered_at: Instant, answer: Answer) {
         let mut limiter = self.limiter();
         let before = limiter.rate();
-        limiter.record(sent_at, Instant::now(), answer);
+        limiter.record(sent_at, answered_at, answer);
         let after = limiter.rate();
         self.pacing.store(limiter.is_pacing(), Ordering::Relaxed);
         drop(limiter);
@@ -377,13 +378,13 @@ mod tests {
         );
         let start = Instant::now();
         for _ in 0..10 {
-            throttle.record(start, Answer::Admitted);
+            throttle.record(start, start, Answer::Admitted);
         }
-        throttle.record(start, refusal());
-        throttle.record(start, refusal());
+        throttle.record(start, start, refusal());
+        throttle.record(start, start, refusal());
         tokio::time::advance(Duration::from_secs(2)).await;
         for _ in 0..20 {
-            throttle.record(start, Answer::Admitted);
+            throttle.record(start, Instant::now(), Answer::Admitted);
         }
         let report = throttle.report();
         assert_eq!(report.throttled, 2);
@@ -467,12 +468,12 @@ mod tests {
                         );
                         let sent_at = Instant::now();
                         if gateway.call().await {
-                            throttle.record(sent_at, Answer::Admitted);
+                            throttle.record(sent_at, Instant::now(), Answer::Admitted);
                             note_rate(&throttle);
                             answered += 1;
                             break;
                         }
-                        throttle.record(sent_at, refusal());
+                        throttle.record(sent_at, Instant::now(), refusal());
                         note_rate(&throttle);
                         refused += 1;
                         tokio::time::sleep(Duration::from_secs(1)).await;
