@@ -8,6 +8,8 @@
 //! `mrs_iam_sync::throttle` (TRACE: the credential source and signed header
 //! names, the limiter's state). Installing a subscriber is the application's.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -102,7 +104,11 @@ pub(crate) async fn send_with_retries(
         // The client-wide pace (see `crate::throttle`); free until throttled.
         // (Clock reads cost more than the rest of this loop's bookkeeping:
         // the first attempt is queued when the call started.)
-        let queued = if attempt == 1 { started } else { Instant::now() };
+        let queued = if attempt == 1 {
+            started
+        } else {
+            Instant::now()
+        };
         let paced = throttle.ready_to_send(deadline).await;
         log_limiter(throttle, attempt, queued);
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -468,7 +474,7 @@ fn sign_with(
 /// Applies the response size limit, and rewrites error bodies into the
 /// spec's error schema (see [`normalize_error_body`]) so that the generated
 /// code decodes every error answer and keeps its status and headers.
-async fn finish(mut response: reqwest::Response, limit: usize) -> reqwest::Response {
+async fn finish(response: reqwest::Response, limit: usize) -> reqwest::Response {
     let status = response.status();
     let is_error = status.is_client_error() || status.is_server_error();
     // The common case: a success whose declared length is within the limit.
@@ -480,6 +486,18 @@ async fn finish(mut response: reqwest::Response, limit: usize) -> reqwest::Respo
     {
         return response;
     }
+    // Boxed, like every path that is not the common one: its state would
+    // otherwise be carried by the future of every call.
+    Box::pin(rebuild(response, limit, is_error)).await
+}
+
+/// [`finish`] for an error or a body that may exceed the limit.
+async fn rebuild(
+    mut response: reqwest::Response,
+    limit: usize,
+    is_error: bool,
+) -> reqwest::Response {
+    let status = response.status();
     let version = response.version();
     let mut headers = std::mem::take(response.headers_mut());
     let declared = response.content_length();
@@ -539,13 +557,18 @@ impl futures_core::Stream for Failing {
 /// `exec` may only fail with a `reqwest::Error`, which has no public
 /// constructor: reading a body that fails with `err` makes one that
 /// carries it, and [`Error::from_send`] takes it out again.
-async fn error_carrying(err: Error) -> reqwest::Error {
-    let body = reqwest::Body::wrap_stream(Failing(Some(Box::new(Carried::new(err)))));
-    match reqwest::Response::from(http::Response::new(body))
-        .bytes()
-        .await
-    {
-        Err(err) => err,
-        Ok(_) => unreachable!("a body stream that fails yields no bytes"),
-    }
+///
+/// Boxed: the body read's state would otherwise be carried by the future of
+/// every call, which awaits this on its error paths only.
+fn error_carrying(err: Error) -> Pin<Box<impl Future<Output = reqwest::Error> + Send>> {
+    Box::pin(async move {
+        let body = reqwest::Body::wrap_stream(Failing(Some(Box::new(Carried::new(err)))));
+        match reqwest::Response::from(http::Response::new(body))
+            .bytes()
+            .await
+        {
+            Err(err) => err,
+            Ok(_) => unreachable!("a body stream that fails yields no bytes"),
+        }
+    })
 }

@@ -122,17 +122,20 @@ impl CredentialsCache {
 
     /// The credentials to use now (see the module rule).
     pub async fn get(&self) -> Result<Arc<Provided>, CredentialsError> {
+        // The fetches are boxed: their state (a provider's I/O) would
+        // otherwise be most of this future, and of every request's that
+        // awaits it, while nearly every call takes the first return.
         if let Some(entry) = self.entry() {
             match entry.freshness(&*self.inner.clock) {
                 Freshness::Fresh => return Ok(entry.provided),
                 Freshness::Due => {
-                    self.refresh_in_background().await;
+                    Box::pin(self.refresh_in_background()).await;
                     return Ok(self.cached().unwrap_or(entry.provided));
                 }
                 Freshness::Expired => {}
             }
         }
-        self.fetch_shared().await
+        Box::pin(self.fetch_shared()).await
     }
 
     /// The credentials held now, if any (no fetch).
@@ -182,9 +185,9 @@ impl CredentialsCache {
         let refresh = async move {
             {
                 let _one_at_a_time = this.inner.fetching.lock().await;
-                let due = this.entry().is_none_or(|e| {
-                    !matches!(e.freshness(&*this.inner.clock), Freshness::Fresh)
-                });
+                let due = this
+                    .entry()
+                    .is_none_or(|e| !matches!(e.freshness(&*this.inner.clock), Freshness::Fresh));
                 if due && let Err(err) = this.fetch().await {
                     tracing::warn!(
                         error = %err,
