@@ -16,33 +16,14 @@ use heck::{ToSnakeCase as _, ToUpperCamelCase as _};
 use quote::ToTokens as _;
 use serde_json::Value;
 
+use crate::codegen::builders::builder_impls;
 use crate::codegen::spec::{self, METHODS, Spec};
 
 /// Documents every undocumented method of the `builder` module's
 /// operation builders in `file`, from `spec`.
 pub fn document_setters(file: &mut syn::File, spec: &Spec) -> Result<()> {
     let operations = operations(&spec.json)?;
-    let builders = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .context("progenitor's output has no `builder` module")?;
-    for item in builders.iter_mut() {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let syn::Type::Path(self_ty) = &*block.self_ty else {
-            continue;
-        };
-        let builder = self_ty
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+    for (builder, block) in builder_impls(file)? {
         let operation = operations
             .get(&builder)
             .ok_or_else(|| anyhow!("builder::{builder}: no operation of the spec has this name"))?;

@@ -3,6 +3,7 @@
 //! checked-in code is fresh (`cargo xtask generate`, `cargo xtask check`).
 
 pub mod builder_docs;
+pub mod builders;
 pub mod check;
 pub mod generate;
 pub mod lint;

@@ -22,34 +22,16 @@ use anyhow::{Context, Result, anyhow, bail};
 use quote::ToTokens as _;
 use syn::punctuated::Punctuated;
 
+use crate::codegen::builders::builder_impls;
+
 /// Room for each path parameter when the URL is sized up front: the ids of
 /// this API are at most 64 characters.
 const SEGMENT_ROOM: usize = 64;
 
 /// Rewrites the `send` method of every operation builder in `file`.
 pub fn slim_send_paths(file: &mut syn::File) -> Result<()> {
-    let builders = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .context("progenitor's output has no `builder` module")?;
     let mut slimmed = 0;
-    for item in builders.iter_mut() {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let syn::Type::Path(self_ty) = &*block.self_ty else {
-            continue;
-        };
-        let builder = self_ty
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+    for (builder, block) in builder_impls(file)? {
         for member in &mut block.items {
             if let syn::ImplItem::Fn(method) = member
                 && method.sig.ident == "send"
