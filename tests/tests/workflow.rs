@@ -163,3 +163,29 @@ async fn without_a_project_id_the_short_forms_say_how_to_set_one() {
     assert!(err.to_string().contains("no project id"), "{err}");
     assert_eq!(server.request_count(), 0);
 }
+
+/// progenitor's `Client::new` with a built client's runtime: the requests
+/// go to the base URL given there, signed as the built client signs them
+/// (the runtime's parsed base URL is only a shortcut for its own client).
+#[tokio::test]
+async fn a_client_made_with_a_built_runtime_sends_to_its_own_base_url() {
+    use mrs_iam_sync::ClientInfo as _;
+    let (built_for, other) = (start().await, start().await);
+    let built = client(
+        &built_for,
+        Credentials::permanent(DEMO_AK, DEMO_SK).with_project_id(DEMO_PROJECT_ID),
+    );
+    let elsewhere = Client::new(&other.base_url(), built.inner().clone());
+    assert!(!elsewhere.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap());
+    assert_eq!(built_for.request_count(), 0);
+    let requests = other.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].path,
+        format!("/v2/{DEMO_PROJECT_ID}/clusters/{DEMO_CLUSTER_ID}/iam-sync")
+    );
+    // An invalid base URL is refused before anything is sent.
+    let broken = Client::new("not a url", built.inner().clone());
+    let err = broken.is_synchronizing(DEMO_CLUSTER_ID).await.unwrap_err();
+    assert!(err.to_string().contains("not a url"), "{err}");
+}
