@@ -276,23 +276,7 @@ fn cargo_check(copy: &Path, extra: &[&str]) -> Checked {
         .arg("--manifest-path")
         .arg(copy.join("tests/dependant/Cargo.toml"))
         .env("CARGO_TARGET_DIR", target_dir());
-    // What cargo set for this test must not reach the nested build (build
-    // scripts that watch such a variable would run again, here and in the
-    // next ordinary build).
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("CARGO_MANIFEST_")
-            || name.starts_with("CARGO_PKG_")
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-            ]
-            .contains(&name.as_ref())
-        {
-            check.env_remove(name.as_ref());
-        }
-    }
+    xtask::without_test_cargo_env(&mut check);
     let output = check.output().expect("cargo runs");
     if !output.status.success() && output.stdout.is_empty() {
         panic!(

@@ -17,7 +17,7 @@ use mrs_iam_sync_server::identity::{
     IdentityServer,
 };
 use mrs_iam_sync_server::{
-    Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Fault, FaultKind,
+    Config, DEMO_AK, DEMO_CLUSTER_ID, DEMO_PROJECT_ID, DEMO_SK, Fault, FaultKind, Server,
 };
 use mrs_iam_sync_tests::conformance::ClientOnlyServer;
 use mrs_iam_sync_tests::dropping::{DropWhen, DroppingListener};
@@ -34,6 +34,20 @@ async fn mrs() -> ClientOnlyServer {
 }
 
 /// The demo keys, no proxy from the real environment, quick retries.
+/// The identity services (metadata, pod identity, STS, IAM), handing out
+/// credentials that `mrs` accepts.
+async fn identity_for(mrs: &Server) -> IdentityServer {
+    IdentityServer::start(
+        IdentityConfig {
+            key_ring: mrs.config().key_ring.clone(),
+            ..IdentityConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 fn builder() -> ClientBuilder {
     Client::builder()
         .environment(Environment::from_vars([("HOME", "/nonexistent")]))
@@ -253,15 +267,7 @@ async fn the_environment_proxy_is_honoured_and_an_explicit_setting_wins() {
 #[tokio::test]
 async fn no_metadata_or_pod_identity_request_reaches_the_proxy_of_http_proxy() {
     let mrs = mrs().await;
-    let identity = IdentityServer::start(
-        IdentityConfig {
-            key_ring: mrs.config().key_ring.clone(),
-            ..IdentityConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let identity = identity_for(&mrs).await;
     let proxy = TestProxy::open().await;
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("pod-token");
@@ -327,15 +333,7 @@ async fn credential_fetches_take_the_same_settings_over_https() {
     // STS (OIDC) and IAM (the project lookup) behind HTTPS under a private CA,
     // reached through the proxy the builder names: one set of settings.
     let mrs = mrs().await;
-    let identity = IdentityServer::start(
-        IdentityConfig {
-            key_ring: mrs.config().key_ring.clone(),
-            ..IdentityConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let identity = identity_for(&mrs).await;
     let ca = TestCa::new("identity CA");
     let identity_addr = identity.base_url()["http://".len()..].parse().unwrap();
     let front = TlsFront::start(ca.server_config(false), identity_addr).await;

@@ -9,6 +9,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+/// Keeps what cargo set for the running test (`CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_*`, ...) out of a nested cargo `command`: build scripts that
+/// watch such a variable (ring's) would run again, with all that depends on
+/// them, there and in the next ordinary build.
+pub fn without_test_cargo_env(command: &mut std::process::Command) -> &mut std::process::Command {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_MANIFEST_")
+            || name.starts_with("CARGO_PKG_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+            ]
+            .contains(&name.as_ref())
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+}
+
 /// Copies the files git knows in the checkout `from` (tracked ones, with
 /// their uncommitted edits, and new ones git does not ignore) into `to`: a
 /// scratch copy of the workspace for tests that change it.

@@ -134,24 +134,7 @@ fn client_and_server_follow_a_tightened_spec() {
         ])
         .current_dir(copied)
         .env("CARGO_TARGET_DIR", &target);
-    // What cargo set for this test (CARGO_MANIFEST_DIR, CARGO_PKG_*, ...)
-    // must not reach the build: build scripts that watch such a variable
-    // (ring's) would be rebuilt, with all that depends on them, here and
-    // again in the next ordinary build.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("CARGO_MANIFEST_")
-            || name.starts_with("CARGO_PKG_")
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-            ]
-            .contains(&name.as_ref())
-        {
-            build.env_remove(name.as_ref());
-        }
-    }
+    xtask::without_test_cargo_env(&mut build);
     let built = build.status().unwrap();
     assert!(built.success(), "the tightened copy does not build");
     let bin = |name: &str| target.join("debug").join(name);
