@@ -16,8 +16,8 @@ use heck::{ToSnakeCase as _, ToUpperCamelCase as _};
 use quote::ToTokens as _;
 use serde_json::Value;
 
-use crate::codegen::builders::builder_impls;
 use crate::codegen::spec::{self, METHODS, Spec};
+use crate::codegen::syntax::builder_impls;
 
 /// Documents every undocumented method of the `builder` module's
 /// operation builders in `file`, from `spec`.

@@ -12,6 +12,7 @@ use progenitor::{
 use quote::{ToTokens as _, quote};
 
 use crate::codegen::spec::{self, Spec};
+use crate::codegen::syntax::idents;
 use crate::paths;
 
 /// Whether to write the generated file or only compare it.
@@ -282,21 +283,6 @@ fn declared_types(file: &syn::File) -> BTreeMap<String, BTreeSet<String>> {
             _ => continue,
         };
         out.insert(name.to_string(), idents(body));
-    }
-    out
-}
-
-/// Every identifier in a token stream, groups included.
-fn idents(tokens: proc_macro2::TokenStream) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Ident(ident) => {
-                out.insert(ident.to_string());
-            }
-            proc_macro2::TokenTree::Group(group) => out.extend(idents(group.stream())),
-            _ => {}
-        }
     }
     out
 }

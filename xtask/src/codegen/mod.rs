@@ -3,7 +3,6 @@
 //! checked-in code is fresh (`cargo xtask generate`, `cargo xtask check`).
 
 pub mod builder_docs;
-pub mod builders;
 pub mod check;
 pub mod generate;
 pub mod lint;
@@ -11,3 +10,4 @@ pub mod pattern;
 pub mod rules;
 pub mod send_path;
 pub mod spec;
+pub mod syntax;

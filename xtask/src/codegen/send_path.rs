@@ -22,7 +22,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use quote::ToTokens as _;
 use syn::punctuated::Punctuated;
 
-use crate::codegen::builders::builder_impls;
+use crate::codegen::syntax::{builder_impls, idents};
 
 /// Room for each path parameter when the URL is sized up front: the ids of
 /// this API are at most 64 characters.
@@ -224,21 +224,7 @@ fn merges_header_map(stmt: &syn::Stmt) -> bool {
 }
 
 fn mentions_header_map(stmt: &syn::Stmt) -> bool {
-    stmt.to_token_stream()
-        .into_iter()
-        .flat_map(flatten)
-        .any(|ident| ident == "header_map")
-}
-
-/// Every identifier in `tree`, groups included.
-fn flatten(tree: proc_macro2::TokenTree) -> Vec<String> {
-    match tree {
-        proc_macro2::TokenTree::Ident(ident) => vec![ident.to_string()],
-        proc_macro2::TokenTree::Group(group) => {
-            group.stream().into_iter().flat_map(flatten).collect()
-        }
-        _ => Vec::new(),
-    }
+    idents(stmt.to_token_stream()).contains("header_map")
 }
 
 /// Removes `.headers(header_map)` from the chain of calls `expr` ends with;

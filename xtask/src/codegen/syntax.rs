@@ -1,5 +1,8 @@
-//! progenitor's `builder` module, as the passes after generation
-//! (`builder_docs`, `send_path`) walk it.
+//! Reading progenitor's output: its `builder` module, as the passes after
+//! generation (`builder_docs`, `send_path`) walk it, and the identifiers a
+//! piece of code mentions.
+
+use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 
@@ -27,4 +30,19 @@ pub fn builder_impls(file: &mut syn::File) -> Result<Vec<(String, &mut syn::Item
             Some((name, block))
         })
         .collect())
+}
+
+/// Every identifier in a token stream, groups included.
+pub fn idents(tokens: proc_macro2::TokenStream) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                out.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => out.extend(idents(group.stream())),
+            _ => {}
+        }
+    }
+    out
 }
